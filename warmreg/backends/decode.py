@@ -14,8 +14,9 @@ costing compute after it has stopped, and a batch waits for its longest reply. H
 - free slots are refilled from the queue (continuous batching): new rows are prefilled
   straight into their slots, right-aligned at ``t``. The queue runs longest prompt first,
   so a new prompt always fits left of ``t``;
-- the prompts of a prefill chunk usually share a prefix (the chat template's default
-  system prompt, a persona system prompt, a task instruction): it is computed once,
+- prompts are prefilled in chunks of similar lengths (padding is wasted compute);
+- the prompts of a chunk usually share a prefix (the chat template's default system
+  prompt, a persona system prompt, a task instruction): it is computed once per run,
   copied to every row, and only the rest is prefilled, left-padded between prefix and
   rest (the row's ``hole``);
 - when ``t`` reaches the capacity, the columns in use are shifted back to 0.
