@@ -62,6 +62,19 @@ class Item:
     refusal_is_correct: bool = False
     meta: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
+    def __post_init__(self):
+        # lists from JSON or YAML become tuples, so items compare equal whatever built them
+        for name in ("correct", "choices", "history"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                raise TypeError(f"item {self.task}/{self.id}: {name} must be a sequence, not a string")
+            if not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
+
+    def __hash__(self) -> int:
+        # (task, id) identifies an item; history messages are mappings, not hashable
+        return hash((self.task, self.id))
+
     def to_dict(self) -> dict:
         return {**asdict(self), "history": [dict(m) for m in self.history]}
 
