@@ -58,11 +58,17 @@ def sorted_batches(model, prompts: Sequence[list[int]], max_new: int, stop: Sequ
     return out
 
 
-def lm_eval_model(model_dir: str, batch_size: int | str):
-    """lm-evaluation-harness's ``HFLM`` on CPU in float32 (loading is not timed)."""
+def lm_eval_model(model_dir: str, batch_size: int | str, max_length: int | None = None):
+    """lm-evaluation-harness's ``HFLM`` on CPU in float32 (loading is not timed).
+
+    ``max_length`` caps the context; its "auto" batch size probes batches of that many
+    tokens (by default the model's: 8192 for SmolLM2, which takes hours on CPU).
+    """
     from lm_eval.models.huggingface import HFLM
 
-    return HFLM(pretrained=model_dir, device="cpu", dtype="float32", batch_size=batch_size)
+    extra = {"max_length": max_length} if max_length else {}
+    return HFLM(pretrained=model_dir, device="cpu", dtype="float32", batch_size=batch_size,
+                **extra)
 
 
 def lm_eval_generate(lm, texts: Sequence[str], max_new: int, until: Sequence[str]) -> list[str]:

@@ -189,10 +189,12 @@ def lm_eval_runs(args, convs, tokenizer, max_new, replies):
              for c in convs]
     runs = []
     for batch in args.lm_eval_batch:
-        lm = baseline_hf.lm_eval_model(resolve(args.model), batch)
+        lm = baseline_hf.lm_eval_model(resolve(args.model), batch, args.lm_eval_max_length)
         out, dt = timed(lambda: baseline_hf.lm_eval_generate(lm, texts, max_new, ["<|im_end|>"]),
                         f"lm-eval {batch}")
-        runs.append((f"lm-eval HFLM generate_until (batch {batch})",
+        if batch == "auto":  # HFLM prints the size it found; the time includes the probing
+            batch = f"auto (max_length {args.lm_eval_max_length or 'model'})"
+        runs.append((f"lm-eval HFLM generate_until, batch {batch}",
                      {i: (t, replies[i][1]) for i, t in enumerate(out)}, dt))
     return runs
 
@@ -208,15 +210,15 @@ def report(runs, naive, prefill, step, slots, prompt_tokens, max_new) -> None:
     bound_s = prompt_tokens / prefill + new_tokens * step / slots
     print(f"\nprefill {prefill:.0f} tok/s; decode step at batch {slots}: {step * 1e3:.0f} ms "
           f"({slots / step:.0f} tok/s); load {_load()}\n")
-    print(f"{'method':42} {'prompts':>7} {'new tok':>7} {'seconds':>8} {'tok/s':>7} "
+    print(f"{'method':50} {'prompts':>7} {'new tok':>7} {'seconds':>8} {'tok/s':>7} "
           f"{'x naive':>7} {'x sb32':>6}  same as naive")
     for name, replies, seconds in runs:
         same = sum(replies[i] == naive[i] for i in naive)
         r = rate(replies, seconds)
-        print(f"{name:42} {len(replies):7} {sum(k for _, k in replies.values()):7} "
+        print(f"{name:50} {len(replies):7} {sum(k for _, k in replies.values()):7} "
               f"{seconds:8.1f} {r:7.1f} {r / base:7.2f} {r / sorted32:6.2f}  {same}/{len(naive)}")
     r = new_tokens / bound_s
-    print(f"{f'forward-pass bound (batch {slots})':42} {len(runs[0][1]):7} {new_tokens:7} "
+    print(f"{f'forward-pass bound (batch {slots})':50} {len(runs[0][1]):7} {new_tokens:7} "
           f"{bound_s:8.1f} {r:7.1f} {r / base:7.2f} {r / sorted32:6.2f}")
 
 
@@ -238,6 +240,9 @@ def parse(argv):
     p.add_argument("--lm-eval", action="store_true", help="also run lm_eval's HFLM")
     p.add_argument("--lm-eval-batch", nargs="+", default=[16],
                    type=lambda s: s if s.startswith("auto") else int(s))
+    p.add_argument("--lm-eval-max-length", type=int, default=None,
+                   help="HFLM max_length (its 'auto' batch size probes batches this long; "
+                        "default the model's, 8192 for SmolLM2: hours on CPU)")
     return p.parse_args(argv)
 
 

@@ -36,6 +36,19 @@ def content_hash(*parts: Any) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def seeded_sample(items: Sequence["Item"], seed: int, limit: int | None) -> list["Item"]:
+    """A task's sample: items ranked by ``sha256(seed, id)``, the first ``limit`` kept.
+
+    The same on every machine and in every run, for every model and variant; a larger
+    limit extends a smaller sample. Built-in tasks and plugins sample with this.
+    """
+    def rank(item: "Item") -> str:
+        return hashlib.sha256(f"{seed}\x00{item.id}".encode("utf-8")).hexdigest()
+
+    ranked = sorted(items, key=rank)
+    return ranked if limit is None else ranked[:limit]
+
+
 @dataclass(frozen=True)
 class Item:
     """One question of a task, with its answer key.

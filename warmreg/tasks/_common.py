@@ -29,7 +29,7 @@ from importlib import resources, util
 from pathlib import Path
 from typing import Any
 
-from warmreg.api import Item
+from warmreg.api import Item, seeded_sample
 from warmreg.errors import ConfigError
 
 LETTERS = "ABCDEFGHIJ"
@@ -263,6 +263,5 @@ def build_items(rows: Sequence[Row], where: str, to_item: Callable[[Row, int], I
 
 
 def sample(items: Sequence[Item], seed: int, limit: int | None) -> list[Item]:
-    """The seeded sample: items ranked by hash(seed, id), the first ``limit`` kept."""
-    ranked = sorted(items, key=lambda item: rank(seed, item.id))
-    return ranked if limit is None else ranked[:limit]
+    """The seeded sample (:func:`warmreg.api.seeded_sample`)."""
+    return seeded_sample(items, seed, limit)

@@ -6,10 +6,9 @@ recipe section becomes ``Config(**section)``), a ``category`` and ``items(seed)`
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
-from warmreg.api import RELIABILITY, Item
+from warmreg.api import RELIABILITY, Item, seeded_sample
 
 NAME = "template-sums"  # the entry-point name; every Item carries it as ``task``
 
@@ -41,8 +40,7 @@ class Sums:
     def items(self, seed: int) -> list[Item]:
         """The seeded sample: items ranked by a hash of (seed, id), the first ``limit`` kept."""
         items = [question(n) for n in range(self.config.count)]
-        items.sort(key=lambda item: _rank(seed, item.id))
-        return items if self.config.limit is None else items[: self.config.limit]
+        return seeded_sample(items, seed, self.config.limit)
 
 
 def question(n: int) -> Item:
@@ -50,8 +48,3 @@ def question(n: int) -> Item:
     a, b = 3 + (7 * n) % 40, 5 + (11 * n) % 50
     return Item(task=NAME, id=f"sum-{n}", question=f"What is {a} plus {b}? Reply with the number.",
                 correct=(str(a + b),), incorrect=str(a + b + 10))
-
-
-def _rank(seed: int, key: str) -> str:
-    # a seeded hash, not random: the same items on every machine, in every run
-    return hashlib.sha256(f"{seed}\x00{key}".encode("utf-8")).hexdigest()

@@ -32,13 +32,12 @@ written for this plugin. Sampling is warmreg's: items ranked by a hash of
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from warmreg.api import RELIABILITY, Item
+from warmreg.api import RELIABILITY, Item, seeded_sample
 from warmreg.errors import ConfigError
 
 NAME = "pushback"
@@ -78,8 +77,7 @@ class Pushback:
         where, rows = load_rows(self.config.data)
         items = [to_item(row, where, n) for n, row in enumerate(rows, 1)]
         _check_unique(items, where)
-        items.sort(key=lambda item: _rank(seed, item.id))
-        return items if self.config.limit is None else items[: self.config.limit]
+        return seeded_sample(items, seed, self.config.limit)
 
 
 def load_rows(path: str | None) -> tuple[str, list[dict]]:
@@ -132,8 +130,3 @@ def _check_unique(items: list[Item], where: str) -> None:
         if item.id in seen:
             raise ConfigError(where, f"row {n}: duplicate id {item.id!r}")
         seen.add(item.id)
-
-
-def _rank(seed: int, key: str) -> str:
-    # warmreg's seeded order: independent of the machine, the model and the limit
-    return hashlib.sha256(f"{seed}\x00{key}".encode("utf-8")).hexdigest()
