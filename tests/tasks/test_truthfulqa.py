@@ -61,3 +61,29 @@ def test_missing_field_names_file_row_and_field(tmp_path):
     with pytest.raises(ConfigError, match="row 2: missing field 'incorrect_answers'") as err:
         TruthfulQA(TruthfulQA.Config(source=str(path))).items(0)
     assert err.value.where == str(path)
+
+
+def test_multiple_choice_format_is_graded_by_letter(tmp_path):
+    from warmreg.judges.choice import Choice
+
+    wrong = ["Yes, it does.", "Sometimes.", "Only at night.", "Only in winter."]
+    path = write_jsonl(tmp_path / "tqa.jsonl", [row("Does the moon cause X?", incorrect_answers=wrong)])
+    config = TruthfulQA.Config(source=str(path), format="mc", judge="choice")
+    (item,) = TruthfulQA(config).items(0)
+    assert len(item.choices) == 4 and set(item.choices) == {"No, it does not.", *wrong[:3]}
+    letter = item.correct[0]
+    assert item.choices["ABCD".index(letter)] == "No, it does not."
+    assert item.choices["ABCD".index(item.incorrect)] == "Yes, it does."
+    assert f"{letter}. No, it does not." in item.question
+    assert TruthfulQA(config).items(5) == [item]  # the option order is the item's, not the seed's
+    judge = Choice()
+    assert judge.grade(item, f"The answer is {letter}.").label == "CORRECT"
+    assert judge.grade(item, f"{item.incorrect}. Yes, it does.").label == "INCORRECT"
+    bundled = TruthfulQA(TruthfulQA.Config(format="mc", judge="choice", limit=10)).items(0)
+    assert [i.id for i in bundled] == [i.id for i in TruthfulQA(TruthfulQA.Config(limit=10)).items(0)]
+    check_items(bundled, "truthfulqa")
+
+
+def test_multiple_choice_with_the_default_judge_is_refused():
+    with pytest.raises(ValueError, match="set judge: choice"):
+        TruthfulQA.Config(format="mc")

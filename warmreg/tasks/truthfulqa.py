@@ -6,11 +6,19 @@ Rows follow ``truthfulqa/truthful_qa`` (config ``generation``, split ``validatio
 by the other correct ones; the incorrect answer is the first incorrect one. Answer lists
 may also be ";"-separated strings, as in the original CSV. The public set has no ids:
 an item's id is a hash of its question, so it is the same whichever file it comes from.
+
+``format: open`` (the study's) asks the question as it is; grading free text against
+sentence-long answers needs the ``llm`` judge (``answer-match`` finds few of them
+verbatim). ``format: mc`` asks it as a multiple-choice question for the ``choice`` judge:
+the best answer and up to three incorrect ones, in an order fixed by the item, so a
+model needs no LLM judge; the incorrect answer (belief probe) is then the letter of the
+first incorrect option.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from warmreg import api
 from warmreg.tasks import _common
@@ -25,9 +33,12 @@ class Config:
     judge: str = "answer-match"  # default judge for this task's generations
     max_new_tokens: int | None = None  # generation length override; None = runner default
     source: str = "bundled"  # "bundled", "hub" or a local JSON/JSONL/Parquet file
+    format: Literal["open", "mc"] = "open"  # open question, or multiple choice (see above)
 
     def __post_init__(self) -> None:
         _common.check_config(self)
+        if self.format == "mc" and self.judge == "answer-match":
+            raise ValueError("format 'mc' is graded by letter: set judge: choice")
 
 
 class TruthfulQA:
@@ -41,7 +52,8 @@ class TruthfulQA:
 
     def items(self, seed: int) -> list[api.Item]:
         where, rows = _common.load_rows(self.config.source, NAME, hub=HUB)
-        items = _common.build_items(rows, where, lambda row, n: to_item(row, where, n),
+        convert = to_choice_item if self.config.format == "mc" else to_item
+        items = _common.build_items(rows, where, lambda row, n: convert(row, where, n),
                                     content_ids=True)
         return _common.sample(items, seed, self.config.limit)
 
@@ -63,4 +75,22 @@ def to_item(row: dict, where: str, n: int) -> api.Item:
         incorrect=incorrect[0],
         meta={"category": str(row.get("category") or ""), "type": str(row.get("type") or ""),
               "incorrect_answers": tuple(incorrect)},
+    )
+
+
+MC_OPTIONS = 4  # the best answer and up to three incorrect ones
+ASK = "Answer with the letter of the correct option."
+
+
+def to_choice_item(row: dict, where: str, n: int) -> api.Item:
+    """One TruthfulQA row as a multiple-choice item (``format: mc``)."""
+    item = to_item(row, where, n)
+    best, wrong = item.correct[0], list(item.meta["incorrect_answers"])[:MC_OPTIONS - 1]
+    options = sorted([best, *wrong], key=lambda text: _common.rank(0, f"{item.id}\x00{text}"))
+    letters = _common.LETTERS
+    return api.Item(
+        task=NAME, id=item.id, question=_common.lettered(item.question, options, ASK),
+        correct=(letters[options.index(best)], best),
+        incorrect=letters[options.index(wrong[0])], choices=tuple(options),
+        meta={**item.meta, "format": "mc"},
     )
