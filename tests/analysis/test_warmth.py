@@ -36,3 +36,19 @@ def test_bad_tables_are_named():
         validate_warmth(WARMTH.drop(columns="ci_low"))
     with pytest.raises(ResultsError, match="column 'score': invalid value 'high' at row 2"):
         validate_warmth(WARMTH.assign(score=[0.1, "high", 0.9, 1.2, -0.4]))
+
+
+def test_the_end_of_run_summary_shows_the_check():
+    from warmreg.analysis import analyze
+    from warmreg.analysis.simulate import Simulation, simulate_results
+
+    sim = Simulation(n_items=30, variants=("original", "warm", "cold"), tasks=("triviaqa",),
+                     contexts=("none",), persona={"warm": 0.5}, seed=1)
+    frame = simulate_results(sim).drop(columns=["p_incorrect", "eta_base"])
+    text = analyze(frame, warmth=WARMTH).to_markdown()
+    section = text[text.index("### Warmth check"):]
+    assert "| variant | epoch | score | delta |" in section
+    assert "| warm | 2 | +0.900 [+0.800, +1.000] | +0.800 |" in section
+    assert "| original | – | +0.100 [+0.000, +0.200] | +0.000 |" in section
+    assert "| cold | 1.5 | -0.400 [-0.500, -0.300] | -0.500 |" in section
+    assert "### Warmth check" not in analyze(frame).to_markdown()

@@ -105,7 +105,7 @@ class AnalysisResult:
         return paths
 
     def to_markdown(self) -> str:
-        """The short end-of-run summary: error rates, deltas and the main persona effects."""
+        """The short end-of-run summary: error rates, deltas, persona effects, controls, warmth."""
         parts = ["### Error rates and deltas vs "
                  f"`{self.settings['reference']}` (context none, belief none)",
                  markdown_table(self._headline())]
@@ -121,6 +121,16 @@ class AnalysisResult:
                       f"{self.settings['equivalence_margin_pp']:g} pp)",
                       markdown_table(cap[["model", "variant", "task", "metric", "n_pairs",
                                           "delta", "equivalent"]])]
+        if self.warmth is not None and not self.warmth.empty:
+            columns = [c for c in ("model", "variant", "epoch") if c in self.warmth
+                       and self.warmth[c].astype(str).str.strip().ne("").any()]
+            warmth = self.warmth.assign(
+                epoch=[f"{e:g}" if pd.notna(e) else "–" for e in self.warmth["epoch"]],
+                score=[f"{s:+.3f} [{lo:+.3f}, {hi:+.3f}]" for s, lo, hi in
+                       self.warmth[["score", "ci_low", "ci_high"]].to_numpy()],
+                delta=self.warmth["delta"].map("{:+.3f}".format))
+            parts += [f"### Warmth check (manipulation check; delta vs `{self.settings['reference']}`)",
+                      markdown_table(warmth[columns + ["score", "delta"]])]
         if len(self.skipped):
             parts.append(f"_{len(self.skipped)} analyses skipped; see skipped.csv._")
         return "\n\n".join(parts) + "\n"
