@@ -64,6 +64,10 @@ def test_variant_metrics_and_per_model_table(study):
 def test_markdown_and_files(study, tmp_path):
     text = study.to_markdown()
     assert "| model | task | original | warm | Δ warm (pp) |" in text
+    rates = study.rates.set_index(["model", "variant", "task", "context", "belief"])
+    original = rates.loc[("m1", "original", "triviaqa", "none", "none")]
+    shown = f"| m1 | triviaqa | {100 * original['error_rate']:.1f}% ({original['n']}) |"
+    assert shown in text  # each rate with the items it is over
     assert "Persona effect (AME" in text and "Capability controls" in text
     paths = study.write(tmp_path / "report")
     for name in ("rates", "deltas", "ames", "contrasts", "capability", "skipped", "summary",

@@ -106,7 +106,7 @@ class AnalysisResult:
 
     def to_markdown(self) -> str:
         """The short end-of-run summary: error rates, deltas, persona effects, controls, warmth."""
-        parts = ["### Error rates and deltas vs "
+        parts = ["### Error rates (items scored) and deltas vs "
                  f"`{self.settings['reference']}` (context none, belief none)",
                  markdown_table(self._headline())]
         effects = self._effects_line()
@@ -141,14 +141,15 @@ class AnalysisResult:
                            & (self.rates["category"] == RELIABILITY)]
         deltas = self.deltas[(self.deltas["context"] == "none")
                              & (self.deltas["belief"] == "none")]
-        table = (rates[rates["variant"] == reference][["model", "task", "error_rate"]]
-                 .rename(columns={"error_rate": reference}))
-        table[reference] = table[reference].map(percent)
+        # "40.0% (20)": the rate and the items it is over (refused and unparseable excluded)
+        rates = rates.assign(shown=[f"{percent(r)} ({int(n)})" for r, n in
+                                    rates[["error_rate", "n"]].to_numpy()])
+        table = (rates[rates["variant"] == reference][["model", "task", "shown"]]
+                 .rename(columns={"shown": reference}))
         for variant in sorted(set(rates["variant"]) - {reference}):
-            mine = rates[rates["variant"] == variant][["model", "task", "error_rate"]]
-            table = table.merge(mine.rename(columns={"error_rate": variant}), how="outer",
+            mine = rates[rates["variant"] == variant][["model", "task", "shown"]]
+            table = table.merge(mine.rename(columns={"shown": variant}), how="outer",
                                 on=["model", "task"])
-            table[variant] = table[variant].map(percent)
             d = deltas[deltas["variant"] == variant]
             d = d.assign(**{f"Δ {variant} (pp)": [pp(*r) for r in d[
                 ["delta_pp", "ci_low_pp", "ci_high_pp"]].to_numpy()]})
