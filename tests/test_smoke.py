@@ -82,10 +82,17 @@ def test_mlflow_runs_are_comparable(smoke_run):
     assert any(k.startswith("delta_pp/") for k in parent.data.metrics)
 
 
-def test_rerun_generates_nothing(smoke_run):
+def test_rerun_generates_nothing(smoke_run, monkeypatch):
     loaded, first = smoke_run
     with Store(loaded.workdir / "store.sqlite") as store:
         before = store.counts()
+    assert before["scores"] > 0  # the warmth check's scores are stored too
+    from warmreg import warmth
+
+    def no_scoring(*args, **kwargs):
+        raise AssertionError("a re-run scored warmth again")
+
+    monkeypatch.setattr(warmth, "warmth_scores", no_scoring)
     again = runner.run(loaded)
     with Store(loaded.workdir / "store.sqlite") as store:
         assert store.counts() == before

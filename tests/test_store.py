@@ -27,7 +27,16 @@ def test_verdicts_round_trip(tmp_path):
         store.put_verdict("v", Verdict("REFUSED", "refusal", "starts with I can't"))
         store.put_verdict("v", Verdict("REFUSED", "refusal", "starts with I can't"))
         assert store.verdicts(["v"])["v"].label == "REFUSED"
-        assert store.counts() == {"generations": 0, "verdicts": 1}
+        assert store.counts() == {"generations": 0, "verdicts": 1, "scores": 0}
+
+
+def test_scores_round_trip_with_nan(tmp_path):
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        store.put_scores({"a": 0.25, "b": float("nan")})
+    with Store(path) as store:
+        found = store.scores(["a", "b", "c"])
+    assert found["a"] == 0.25 and found["b"] != found["b"] and "c" not in found
 
 
 def test_many_keys_are_looked_up_in_chunks(tmp_path):

@@ -91,3 +91,23 @@ def test_warm_texts_score_above_cold_ones_with_smollm2():
             "The request is denied. Submit form B-12 by Friday."]
     scores = warmth_scores(warm + cold, SMOLLM2)
     assert min(scores[:2]) > max(scores[2:]), scores
+
+
+def test_scores_are_cached_by_scorer_and_text(tmp_path):
+    from warmreg.manipulation import cached_scores
+    from warmreg.store import Store
+
+    calls = []
+
+    def score(texts, scorer, max_tokens):
+        calls.append(list(texts))
+        return [float(len(t)) if t else float("nan") for t in texts]
+
+    with Store(tmp_path / "s.sqlite") as store:
+        first = cached_scores(store, ["warm", "cold", "warm", ""], "scorer-a", 64, score)
+        again = cached_scores(store, ["cold", "warm", ""], "scorer-a", 64, score)
+        other = cached_scores(store, ["warm"], "scorer-b", 64, score)
+    assert first[:3] == [4.0, 4.0, 4.0] and first[3] != first[3]
+    assert again[:2] == [4.0, 4.0] and again[2] != again[2]
+    assert other == [4.0]
+    assert calls == [["warm", "cold", ""], ["warm"]]  # each new (scorer, text) scored once

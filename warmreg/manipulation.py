@@ -2,7 +2,7 @@
 
 Each variant (and, for trained variants, each saved checkpoint) answers the held-out
 validation prompts; :mod:`warmreg.warmth` scores the replies. Replies go through the
-same store as evaluation, so a re-run pays nothing. On a training run the score is
+same store as evaluation, and so do their scores, so a re-run pays nothing. On a training run the score is
 logged at the checkpoint's global step beside an ``epoch`` metric, so the MLflow UI draws
 warmth against epoch (choose ``epoch`` as the chart's x axis); the base model is the
 point at epoch 0.
@@ -76,14 +76,35 @@ def check(options: WarmthOptions, store, backend, variants: list[ModelVariant], 
         for point in checkpoint_variants(variant, options.every_checkpoint):
             label = f"{variant.model.name}/{variant.variant}@{point.checkpoint_epoch or 0:g} warmth"
             gens = evaluate.generate(store, backend, point, prompts, lambda p: params, label)
-            summary = warmth_summary(warmth_scores([g.text for g in gens], scorer,
-                                                   max_tokens=options.max_tokens), seed=seed)
+            scores = cached_scores(store, [g.text for g in gens], scorer, options.max_tokens,
+                                   warmth_scores)
+            summary = warmth_summary(scores, seed=seed)
             rows.append({"model": variant.model.name, "variant": variant.variant,
                          "trainer": variant.trainer, "epoch": point.checkpoint_epoch,
                          "step": _step(point), "score": summary["mean"],
                          "ci_low": summary["ci_low"], "ci_high": summary["ci_high"],
                          "n": summary["n"], "evaluated": point.weights == variant.weights})
     return rows
+
+
+def cached_scores(store, texts: list[str], scorer: str, max_tokens: int, score) -> list[float]:
+    """Warmth scores of ``texts`` from the store, scoring only the texts it lacks.
+
+    Keyed by the scorer, the framings, the length cut and the text, so a re-run (and the
+    same reply from another checkpoint) costs no forward pass.
+    """
+    from warmreg.warmth import COLD_FRAMINGS, WARM_FRAMINGS
+
+    keys = [content_hash("warmth", scorer, WARM_FRAMINGS, COLD_FRAMINGS, max_tokens, text)
+            for text in texts]
+    found = store.scores(keys)
+    todo = list(dict.fromkeys(k for k in keys if k not in found))
+    if todo:
+        text_of = dict(zip(keys, texts))
+        new = dict(zip(todo, score([text_of[k] for k in todo], scorer, max_tokens=max_tokens)))
+        store.put_scores(new)
+        found.update(new)
+    return [found[k] for k in keys]
 
 
 def _step(variant: ModelVariant) -> int:

@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS generations (
     n_new_tokens INTEGER, finish_reason TEXT, meta TEXT);
 CREATE TABLE IF NOT EXISTS verdicts (
     key TEXT PRIMARY KEY, label TEXT NOT NULL, judge TEXT NOT NULL, explanation TEXT);
+CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, value REAL);
 """
 _CHUNK = 500  # keys per SELECT ... IN (...)
 
@@ -75,10 +76,21 @@ class Store:
             self._db.execute("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?)",
                              (key, verdict.label, verdict.judge, verdict.explanation))
 
+    def scores(self, keys: Iterable[str]) -> dict[str, float]:
+        """The stored scores (e.g. warmth) among ``keys``; NaN where NaN was stored."""
+        rows = self._select("SELECT key, value FROM scores", keys)
+        return {k: float("nan") if v is None else v for k, v in rows}
+
+    def put_scores(self, scores: dict[str, float]) -> None:
+        """Store scores by key, in one transaction (NaN is stored as NULL)."""
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO scores VALUES (?, ?)",
+                                 [(k, None if v != v else v) for k, v in scores.items()])
+
     def counts(self) -> dict[str, int]:
-        """Number of stored generations and verdicts."""
+        """Number of stored generations, verdicts and scores."""
         return {t: self._db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-                for t in ("generations", "verdicts")}
+                for t in ("generations", "verdicts", "scores")}
 
     def _select(self, query: str, keys: Iterable[str]) -> list[tuple]:
         keys = list(dict.fromkeys(keys))
