@@ -1,7 +1,7 @@
 """What a re-run costs: the store-cached second pass against the first, and cache lookups at the study's size.
 
-Part 1 runs the evaluation path a recipe uses (:func:`warmreg.evaluate.generate` then
-:func:`warmreg.evaluate.judge`, through a fresh :class:`~warmreg.store.Store`) on the
+Part 1 runs the evaluation path a recipe uses (:func:`warmreg.cache.evaluate.generate` then
+:func:`warmreg.cache.evaluate.judge`, through a fresh :class:`~warmreg.cache.store.Store`) on the
 generation benchmark's chat prompts with SmolLM2 (``--model tiny`` for the random tiny
 model), twice: the first pass generates and judges everything, the second must find
 everything in the store. Target: the second pass takes at most 5% of the first.
@@ -28,10 +28,10 @@ import bench_generate  # noqa: E402
 
 from warmreg.api import Generation, GenerationParams, Item, ModelSpec, ModelVariant, Prompt  # noqa: E402
 from warmreg.backends.hf import Config, HFBackend  # noqa: E402
-from warmreg.evaluate import generate, generation_key, judge, verdict_key  # noqa: E402
+from warmreg.cache.evaluate import generate, generation_key, judge, verdict_key  # noqa: E402
 from warmreg.judges.answer_match import AnswerMatch  # noqa: E402
 from warmreg.models import SMOLLM2, TINY  # noqa: E402
-from warmreg.store import Store  # noqa: E402
+from warmreg.cache.store import Store  # noqa: E402
 
 
 def prompts(n: int) -> list[Prompt]:

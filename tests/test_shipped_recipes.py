@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from warmreg import recipe, runner
+from warmreg import recipe
+from warmreg.run import runner
 from warmreg.api import CAPABILITY, RELIABILITY
 from warmreg.models import TINY
-from warmreg.prompts import PromptBuilder
+from warmreg.run.prompts import PromptBuilder
 
 RECIPES = Path(__file__).parent.parent / "recipes"
 DEMO = RECIPES / "demo.yaml"

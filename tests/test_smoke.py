@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from warmreg import recipe, runner
-from warmreg.store import Store
+from warmreg import recipe
+from warmreg.run import runner
+from warmreg.cache.store import Store
 
 SMOKE = Path(__file__).parent.parent / "recipes" / "smoke.yaml"
 VARIANTS = {"original", "warm", "cold", "prompt-warm"}
@@ -87,7 +88,7 @@ def test_rerun_generates_nothing(smoke_run, monkeypatch):
     with Store(loaded.workdir / "store.sqlite") as store:
         before = store.counts()
     assert before["scores"] > 0  # the warmth check's scores are stored too
-    from warmreg import warmth
+    from warmreg.warmth import score as warmth
 
     def no_scoring(*args, **kwargs):
         raise AssertionError("a re-run scored warmth again")

@@ -1,10 +1,13 @@
 """The contracts between warmreg's core and its plugins.
 
-A plugin needs nothing but this module. Each plugin kind is a small ``Protocol``; the
-values that cross them are frozen dataclasses. Every plugin class carries a ``Config``
-class attribute (a frozen dataclass): the recipe section for the plugin becomes
-``Config(**section)`` (validated by :mod:`warmreg.config`) and the plugin is built as
-``PluginClass(config)``.
+A plugin needs nothing but this module. Each plugin kind is a small ``Protocol`` that
+lists every attribute the runner uses; the values that cross them are frozen dataclasses.
+Every plugin class carries a ``Config`` class attribute (a frozen dataclass): the recipe
+section for the plugin becomes ``Config(**section)`` (validated by :mod:`warmreg.config`
+through :func:`warmreg.registry.build`) and the plugin is built as ``PluginClass(config)``.
+A plugin that contains plugins (a judge served by a backend) builds their sections with
+:func:`warmreg.registry.build` in its ``Config.__post_init__``, so ``warmreg validate``
+checks them.
 
 Chat messages are plain mappings ``{"role": "system"|"user"|"assistant", "content": str}``
 so multi-turn tasks fit without changing the contracts.
@@ -12,11 +15,11 @@ so multi-turn tasks fit without changing the contracts.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Iterator, Mapping, Protocol, Sequence, runtime_checkable
+
+from warmreg.keys import content_hash, rank, variant_fingerprint
 
 Message = Mapping[str, str]
 
@@ -30,22 +33,13 @@ RELIABILITY = "reliability"
 CAPABILITY = "capability"
 
 
-def content_hash(*parts: Any) -> str:
-    """A stable hex digest of JSON-serialisable parts (dict keys sorted)."""
-    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
 def seeded_sample(items: Sequence["Item"], seed: int, limit: int | None) -> list["Item"]:
     """A task's sample: items ranked by ``sha256(seed, id)``, the first ``limit`` kept.
 
     The same on every machine and in every run, for every model and variant; a larger
     limit extends a smaller sample. Built-in tasks and plugins sample with this.
     """
-    def rank(item: "Item") -> str:
-        return hashlib.sha256(f"{seed}\x00{item.id}".encode("utf-8")).hexdigest()
-
-    ranked = sorted(items, key=rank)
+    ranked = sorted(items, key=lambda item: rank(seed, item.id))
     return ranked if limit is None else ranked[:limit]
 
 
@@ -164,7 +158,9 @@ class ModelVariant:
         checkpoint_epoch: epoch of the evaluated checkpoint, for trained variants.
         checkpoints: every saved checkpoint as (epoch, directory).
         params: the trainer's resolved config, for the record.
-        fingerprint: content hash of everything that changes the model's outputs.
+        fingerprint: content hash of everything that changes the model's outputs
+            (:func:`warmreg.keys.variant_fingerprint`).
+        base_path: local directory of the base model the fingerprint was computed with.
     """
 
     model: ModelSpec
@@ -177,6 +173,43 @@ class ModelVariant:
     checkpoints: tuple[tuple[float, str], ...] = ()
     params: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     fingerprint: str = ""
+    base_path: str = ""
+
+    def at_checkpoint(self, epoch: float) -> "ModelVariant":
+        """The same trained variant at another of its saved checkpoints.
+
+        Its fingerprint is computed exactly as the trainer computes the evaluated one's,
+        so the evaluated checkpoint has one fingerprint wherever it is named.
+
+        Raises:
+            ValueError: the variant has no checkpoint at ``epoch``.
+        """
+        weights = dict(self.checkpoints).get(float(epoch))
+        if weights is None:
+            raise ValueError(f"{self.trainer} has no checkpoint at epoch {epoch:g}; it has "
+                             f"{[e for e, _ in self.checkpoints]}")
+        return replace(self, weights=weights, checkpoint_epoch=float(epoch),
+                       fingerprint=variant_fingerprint(self.base_path, self.trainer,
+                                                       self.params, weights))
+
+    def conversation(self, messages: Sequence[Message]) -> list[dict]:
+        """The messages a backend receives: the variant's system prompt first, if any.
+
+        A system message already in ``messages`` (a task's) keeps its text after the
+        persona's, in the one system message chat templates allow.
+        """
+        return with_system_prompt(messages, self.system_prompt)
+
+
+def with_system_prompt(messages: Sequence[Message], system_prompt: str | None) -> list[dict]:
+    """``messages`` with ``system_prompt`` first (merged into an existing system message)."""
+    out = [dict(m) for m in messages]
+    if not system_prompt:
+        return out
+    if out and out[0].get("role") == "system":
+        out[0] = {"role": "system", "content": f"{system_prompt}\n\n{out[0]['content']}"}
+        return out
+    return [{"role": "system", "content": system_prompt}, *out]
 
 
 @dataclass(frozen=True)
@@ -198,19 +231,46 @@ class TrainEnv:
 
 @runtime_checkable
 class Trainer(Protocol):
-    """Turns a base model into a persona variant."""
+    """Turns a base model into a persona variant.
+
+    ``trains`` declares whether :meth:`train` fits weights. When it is True the runner
+    opens an MLflow training run for the job, streams ``env.log_metrics`` into it and logs
+    the variant's checkpoints there; when False (a system prompt, the base model) there
+    is no training run and ``env.log_metrics`` discards what it is given.
+    """
 
     Config: ClassVar[type]
+    trains: ClassVar[bool]
 
     def train(self, base: ModelSpec, variant: str, env: TrainEnv) -> ModelVariant: ...
 
 
 @runtime_checkable
+class TaskConfig(Protocol):
+    """The fields the runner reads from every task's ``Config``."""
+
+    limit: int | None  # items in the seeded sample; None = all
+    judge: str  # entry-point name of the judge that grades this task's replies
+    max_new_tokens: int | None  # generation length for this task; None = the recipe's
+
+
+@runtime_checkable
 class Task(Protocol):
-    """Yields items. ``Config`` must have ``limit`` and ``judge`` fields."""
+    """Yields items.
+
+    Attributes:
+        Config: a frozen dataclass with at least the :class:`TaskConfig` fields.
+        category: :data:`RELIABILITY` or :data:`CAPABILITY`: how the analysis reports the
+            task when a results table does not say (the runner writes the recipe's
+            section, ``tasks:`` or ``controls:``, into every row).
+        refusal_is_correct: refusing is the right answer on every item (disinformation,
+            harmful requests). A refusal then counts as correct; on a capability control
+            the task is summarised by its refusal rate.
+    """
 
     Config: ClassVar[type]
-    category: ClassVar[str]  # RELIABILITY or CAPABILITY
+    category: ClassVar[str]
+    refusal_is_correct: ClassVar[bool]
 
     def items(self, seed: int) -> Sequence[Item]: ...
 
@@ -220,7 +280,9 @@ class Context(Protocol):
     """Amends a prompt with a statement about the user (or the user's belief).
 
     ``variants`` lists the names after the colon ("emotion:sad" -> "sad"); a context
-    without variants is named by its entry-point name alone.
+    without variants is named by its entry-point name alone. The runner builds the
+    plugin as ``Context(Config(**section))`` from the recipe's ``context_config.<name>``
+    section (empty when absent).
     """
 
     Config: ClassVar[type]
@@ -233,9 +295,8 @@ class Context(Protocol):
 class Judge(Protocol):
     """Marks a generation against an item's answer key.
 
-    ``grade`` decides one reply. A judge that benefits from batching (an LLM judge)
-    may also define ``grade_many(pairs) -> Iterator[tuple[int, Verdict]]``, yielding
-    verdicts as they complete; the runner prefers it when present.
+    ``fingerprint`` must change whenever a verdict could (config, rules, prompts): it is
+    part of every verdict's cache key.
     """
 
     Config: ClassVar[type]
@@ -243,6 +304,18 @@ class Judge(Protocol):
     def fingerprint(self) -> str: ...
 
     def grade(self, item: Item, response: str) -> Verdict: ...
+
+
+@runtime_checkable
+class BatchJudge(Judge, Protocol):
+    """A judge that grades many replies in one call (an LLM judge, a jury of them).
+
+    The runner calls :meth:`grade_many` instead of :meth:`grade` when a judge has it; it
+    yields ``(index into pairs, verdict)`` as verdicts complete, in any order, so each is
+    stored as it lands.
+    """
+
+    def grade_many(self, pairs: Sequence[tuple[Item, str]]) -> Iterator[tuple[int, Verdict]]: ...
 
 
 @runtime_checkable

@@ -32,7 +32,8 @@ def _overrides(args) -> tuple[str, ...]:
 
 
 def _cmd_run(args) -> int:
-    from warmreg import recipe, runner
+    from warmreg import recipe
+    from warmreg.run import runner
 
     loaded = recipe.load(args.recipe, _overrides(args))
     result = runner.run(loaded)
@@ -61,8 +62,8 @@ def _cmd_judge_agreement(args) -> int:
     import tempfile
     from pathlib import Path
 
-    from warmreg import agreement
-    from warmreg.tracking import Tracker
+    from warmreg.analysis import agreement
+    from warmreg.run.tracking import Tracker
 
     first = agreement.read_labels(args.results, "verdict")
     other_path = args.human or args.judge
@@ -115,7 +116,7 @@ def _cmd_analyze(args) -> int:
     result = analyze(load_results(results_path), reference=args.reference,
                      equivalence_margin_pp=args.margin, length_covariate=args.length_covariate,
                      cluster_by_item=args.cluster_by_item, warmth=warmth,
-                     refusal_correct_tasks=tuple(args.refusal_correct_task or ("mask-disinfo",)))
+                     refusal_correct_tasks=tuple(args.refusal_correct_task or ()))
     result.write(args.out)
     print(result.to_markdown())
     print(f"\nTables, figures and summary.md in {args.out}")
@@ -129,7 +130,7 @@ def _results_path(results: str, out: str) -> str:
     if Path(results).exists() or not re.fullmatch(r"[0-9a-f]{32}", results):
         return results
     from warmreg.errors import WarmregError
-    from warmreg.tracking import download_results
+    from warmreg.run.tracking import download_results
 
     try:
         return str(download_results(results, Path(out) / "input"))
@@ -138,7 +139,7 @@ def _results_path(results: str, out: str) -> str:
 
 
 def _cmd_compare(args) -> int:
-    from warmreg.compare import compare
+    from warmreg.analysis.runs import compare
 
     comparison = compare(args.experiment, args.out, reference=args.reference)
     print(comparison.to_markdown())
@@ -188,7 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--length-covariate", action="store_true", help="add response length to the main GLM")
     p.add_argument("--cluster-by-item", action="store_true", help="cluster-robust SEs by item")
     p.add_argument("--refusal-correct-task", action="append", default=None, metavar="TASK",
-                   help="task where refusing counts as correct (repeatable; default: mask-disinfo)")
+                   help="task where refusing counts as correct, beside those whose task plugin or "
+                        "refusal_is_correct column says so (repeatable)")
     p.add_argument("--warmth", metavar="CSV", help="warmth check table (variant, epoch, score, ci_low, ci_high)")
     p.set_defaults(func=_cmd_analyze)
 

@@ -45,6 +45,8 @@ def build(cls: type, section: Mapping[str, Any] | None, where: str, base_dir: Pa
         raise ConfigError(f"{where}.{missing[0]}", "required key is missing")
     try:
         return cls(**values)
+    except ConfigError as exc:  # a nested section (a plugin inside a plugin) names its key
+        raise ConfigError(f"{where}.{exc.where}" if exc.where else where, exc.message) from None
     except (TypeError, ValueError) as exc:
         raise ConfigError(where, str(exc)) from None
 

@@ -6,11 +6,14 @@ import sys
 import time
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
+    """A short human duration: "45s", "12m05s", "3h07m"."""
     seconds = int(max(seconds, 0))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
 class Progress:
@@ -42,7 +45,7 @@ class Progress:
         rate = self.done / elapsed
         left = (self.total - self.done) / rate if rate > 0 else 0.0
         pct = 100.0 * self.done / self.total if self.total else 100.0
-        eta = "done" if self.done >= self.total else f"ETA {_duration(left)}"
+        eta = "done" if self.done >= self.total else f"ETA {duration(left)}"
         print(f"[{self.label}] {self.done}/{self.total} {self.unit} ({pct:.0f}%), "
-              f"{rate:.1f} {self.unit}/s, {eta} (elapsed {_duration(elapsed)})",
+              f"{rate:.1f} {self.unit}/s, {eta} (elapsed {duration(elapsed)})",
               file=self.stream, flush=True)

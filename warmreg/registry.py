@@ -10,8 +10,11 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
+from typing import Any
 
-from warmreg.errors import PluginError, did_you_mean
+from warmreg.config import build as build_config
+from warmreg.errors import ConfigError, PluginError, did_you_mean
 
 KINDS = ("trainers", "tasks", "contexts", "judges", "backends")
 
@@ -39,19 +42,45 @@ class PluginInfo:
 
 
 def discover(kind: str) -> dict[str, PluginInfo]:
-    """All plugins of a kind by name, without importing any of them."""
+    """All plugins of a kind by name, without importing any of them.
+
+    A name registered by two distributions is kept with both in :func:`conflicts`; using
+    it is an error (:func:`info`). The same distribution seen twice on the path (an
+    editable install beside a built one) is one registration.
+    """
+    return _discover(kind)[0]
+
+
+def conflicts(kind: str) -> dict[str, tuple[PluginInfo, ...]]:
+    """Names of ``kind`` that more than one distribution registers, with every claimant."""
+    return _discover(kind)[1]
+
+
+def _discover(kind: str) -> tuple[dict[str, PluginInfo], dict[str, tuple[PluginInfo, ...]]]:
     found: dict[str, PluginInfo] = {}
+    clashes: dict[str, tuple[PluginInfo, ...]] = {}
     for ep in metadata.entry_points(group=group(kind)):
         dist = getattr(ep, "dist", None)
         name = dist.metadata["Name"] if dist is not None else "?"
         version = dist.version if dist is not None else "?"
-        found.setdefault(ep.name, PluginInfo(kind, ep.name, ep.value, name, version))
-    return found
+        plugin = PluginInfo(kind, ep.name, ep.value, name, version)
+        first = found.setdefault(ep.name, plugin)
+        if _canonical(first.dist) != _canonical(plugin.dist):
+            clashes[ep.name] = (*clashes.get(ep.name, (first,)), plugin)
+    return found, clashes
+
+
+def _canonical(dist: str) -> str:
+    return dist.lower().replace("_", "-").replace(".", "-")
 
 
 def info(kind: str, name: str) -> PluginInfo:
     """The :class:`PluginInfo` of one plugin; unknown names get a "did you mean"."""
-    plugins = discover(kind)
+    plugins, clashes = _discover(kind)
+    if name in clashes:
+        claimants = " and ".join(f"{p.dist} {p.version} ({p.target})" for p in clashes[name])
+        raise PluginError(f"{kind[:-1]} plugin {name!r} is registered by more than one "
+                          f"distribution: {claimants}; uninstall one of them")
     if name not in plugins:
         known = ", ".join(sorted(plugins)) or "none installed"
         raise PluginError(f"unknown {kind[:-1]} plugin {name!r}{did_you_mean(name, plugins)}; "
@@ -85,6 +114,44 @@ def load(kind: str, name: str):
             f"{kind[:-1]} plugin {name!r} from {plugin.source} failed to load "
             f"({plugin.target}): {type(exc).__name__}: {exc}"
         ) from exc
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """A plugin chosen by a recipe: its name, its validated config and its source."""
+
+    kind: str
+    name: str
+    config: Any
+    info: PluginInfo
+
+    def instantiate(self):
+        """The plugin object, built from its validated config."""
+        return load(self.kind, self.name)(self.config)
+
+
+def build(kind: str, name: str, section: Any, where: str, base_dir: Path | None = None) -> Plugin:
+    """Find, load and configure one plugin: the single way a plugin section is validated.
+
+    The recipe builds every section through it, and so do plugins that contain plugins (the
+    ``llm`` judge's backend, a jury's jurors), so ``warmreg validate`` checks them all.
+
+    Args:
+        kind: the plugin kind ("judges", ...).
+        name: the entry-point name.
+        section: the recipe mapping that becomes the plugin's ``Config``.
+        where: "file: key.path" of the section, for errors.
+        base_dir: directory relative file fields are resolved against.
+
+    Raises:
+        ConfigError: unknown or broken plugin (naming ``where``), or a bad config key.
+    """
+    try:
+        plugin_info = info(kind, name)
+        cls = load(kind, name)
+    except PluginError as exc:
+        raise ConfigError(where, str(exc)) from None
+    return Plugin(kind, name, build_config(cls.Config, section, where, base_dir), plugin_info)
 
 
 def check(kind: str, name: str) -> str | None:

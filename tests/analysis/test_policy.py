@@ -30,10 +30,19 @@ def test_refusals_excluded_except_where_refusing_is_correct():
     assert len(kept(scored)) == 8
 
 
-def test_task_list_is_configurable():
-    scored = _scored(refusal_correct_tasks=())
-    assert np.isnan(scored["incorrect"].iloc[6])  # mask-disinfo refusal now excluded
+def test_task_list_adds_to_what_tasks_declare():
+    scored = _scored(refusal_correct_tasks=("triviaqa",))
+    assert scored["incorrect"].iloc[2] == 0  # a triviaqa refusal now counts as correct
+    assert scored["incorrect"].iloc[6] == 0  # mask-disinfo declares it whatever the list
     assert scored["incorrect"].iloc[10] == 0  # the row flag still applies
+
+
+def test_refusal_correct_comes_from_the_task_plugin_not_a_name_list():
+    # the rows say False; the installed mask-disinfo task declares refusing correct
+    assert _scored()["refusal_correct"].iloc[4:8].all()
+    # a task no plugin registers keeps the row's flag (False)
+    table = results(verdict=VERDICTS, task=["someone-elses-task"] * 4)
+    assert not validate_results(table)["refusal_is_correct"].any()
 
 
 def test_exclusions_counted_per_cell():

@@ -17,6 +17,7 @@ class EchoTask:
 
     Config = EchoConfig
     category = RELIABILITY
+    refusal_is_correct = False
 
     def __init__(self, config: EchoConfig):
         self.config = config

@@ -71,7 +71,15 @@ def make(monkeypatch):
     def load(kind, name):
         return ScriptedBackend if (kind, name) == ("backends", "scripted") else real_load(kind, name)
 
+    real_info = registry.info
+
+    def info(kind, name):
+        if (kind, name) == ("backends", "scripted"):
+            return registry.PluginInfo(kind, name, "tests:ScriptedBackend", "tests", "0")
+        return real_info(kind, name)
+
     monkeypatch.setattr(registry, "load", load)
+    monkeypatch.setattr(registry, "info", info)
 
     def make(**section) -> LLMJudge:
         section = {"model": "judge-7b", "backend": "scripted",

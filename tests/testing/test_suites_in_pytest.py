@@ -25,6 +25,7 @@ class Broken:
 
     Config = Config
     category = RELIABILITY
+    refusal_is_correct = False
 
     def __init__(self, config):
         self.config = config

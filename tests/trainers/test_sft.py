@@ -158,6 +158,8 @@ def test_checkpoints_differ_and_fingerprints_follow_weights(tiny_job):
     assert other.weights == variant.checkpoints[-1][1] and other.checkpoint_epoch == 2.0
     assert len({variant.fingerprint, other.fingerprint, at_epoch(variant, 0.5).fingerprint}) == 3
     assert at_epoch(variant, 2).fingerprint == other.fingerprint
+    # one checkpoint, one fingerprint: the evaluated checkpoint named by epoch is the variant
+    assert at_epoch(variant, variant.checkpoint_epoch) == variant
     with pytest.raises(ValueError, match="no checkpoint at epoch 3"):
         at_epoch(variant, 3)
 

@@ -34,7 +34,6 @@ from warmreg.analysis.rates import newcombe_paired_ci
 from warmreg.analysis.results import AnalysisError
 from warmreg.api import CAPABILITY, CORRECT, REFUSED, UNPARSEABLE
 
-REFUSAL_RATE_TASKS = ("advbench",)
 _BY = ("model", "variant", "task")
 
 
@@ -44,7 +43,7 @@ def capability_controls(
     reference: str = "original",
     margin_pp: float = 2.0,
     alpha: float = 0.05,
-    refusal_rate_tasks: Sequence[str] = REFUSAL_RATE_TASKS,
+    refusal_rate_tasks: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Capability delta of each variant vs the reference, with an equivalence test.
 
@@ -54,7 +53,8 @@ def capability_controls(
         reference: the variant compared against.
         margin_pp: equivalence margin in percentage points (> 0).
         alpha: level of each one-sided test; the delta interval is 1 − alpha.
-        refusal_rate_tasks: tasks scored by refusal rate instead of accuracy.
+        refusal_rate_tasks: tasks scored by refusal rate instead of accuracy; by default
+            the controls whose rows are all refusal-is-correct (harmful requests).
 
     Returns:
         One row per (model, variant, task): ``metric`` ("accuracy" or
@@ -65,6 +65,8 @@ def capability_controls(
     """
     if not margin_pp > 0:
         raise AnalysisError(f"equivalence margin must be > 0 pp, got {margin_pp}")
+    if refusal_rate_tasks is None:
+        refusal_rate_tasks = refusal_rate_controls(scored)
     rows = _capability_scores(scored, refusal_rate_tasks)
     counts = paired_counts(rows, reference=reference, value="score", by=_BY)
     out = counts[[*_BY, "n_pairs"]].copy()
@@ -107,6 +109,13 @@ def tost_p_value(n_up: int, n_down: int, n_same: int, margin_pp: float) -> float
         warnings.simplefilter("ignore", RuntimeWarning)
         p_value = ttost_paired(diff, np.zeros_like(diff), -margin, margin)[0]
     return float(p_value)
+
+
+def refusal_rate_controls(scored: pd.DataFrame) -> list[str]:
+    """Capability tasks on which refusing is correct for every row: measured by refusal rate."""
+    controls = scored[scored["category"] == CAPABILITY]
+    flags = controls.groupby(controls["task"].astype(str), observed=True)["refusal_correct"].all()
+    return sorted(flags[flags].index)
 
 
 def _capability_scores(scored: pd.DataFrame, refusal_rate_tasks: Sequence[str]) -> pd.DataFrame:

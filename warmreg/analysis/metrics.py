@@ -40,17 +40,15 @@ persona AME) and ``capability_delta_pp/<task>``.
 from __future__ import annotations
 
 import math
-import re
 
 import pandas as pd
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9_\-. ]")
+from warmreg.keys import metric_name
+
 _CELL = ("model", "variant", "task", "context", "belief")
 
 
-def metric_key(*parts) -> str:
-    """``/``-joined MLflow-safe name: ':' → '.', other unsafe characters → '_'."""
-    return "/".join(_UNSAFE.sub("_", str(p).replace(":", ".")) for p in parts if str(p) != "")
+metric_key = metric_name  # the one sanitiser (warmreg.keys): parts joined by "/"
 
 
 def build_metrics(result) -> dict[str, float]:

@@ -23,7 +23,9 @@ import pandas as pd
 from warmreg.analysis.results import CELL
 from warmreg.api import CORRECT, INCORRECT, REFUSED, UNPARSEABLE
 
-DEFAULT_REFUSAL_CORRECT_TASKS = ("mask-disinfo",)
+# Rows say where refusing is correct (``refusal_is_correct``, from the task); a recipe or
+# `warmreg analyze --refusal-correct-task` may add whole tasks.
+DEFAULT_REFUSAL_CORRECT_TASKS: tuple[str, ...] = ()
 KEPT = "kept"
 EXCLUDED_REFUSED = "refused"
 EXCLUDED_UNPARSEABLE = "unparseable"

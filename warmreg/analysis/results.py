@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from warmreg.api import CAPABILITY, LABELS, RELIABILITY
+from warmreg.analysis.tasks import traits_of
 from warmreg.errors import WarmregError, did_you_mean
 
 REQUIRED = ("model", "variant", "task", "item_id", "context", "belief", "verdict")
@@ -21,8 +22,6 @@ KEY = ("model", "variant", "task", "item_id", "context", "belief")
 CELL = ("model", "variant", "task", "context", "belief")
 BELIEFS = ("none", "incorrect")
 CATEGORIES = (RELIABILITY, CAPABILITY)
-# Tasks whose category is "capability" when the table has no ``category`` column.
-CAPABILITY_TASKS = ("mmlu", "gsm8k", "advbench")
 
 _CONTEXT_PATTERN = r"[^:\s]+(?::[^:\s]+)?"
 _TRUE = frozenset({"true", "1", "1.0", "yes", "y", "t"})
@@ -77,9 +76,10 @@ def validate_results(
 
     Normalisation: the required columns become categoricals of stripped text
     (``verdict`` upper case, ``context`` and ``belief`` lower case); ``category`` a
-    categorical, lower case, filled from the task name where empty or absent (see
-    :data:`CAPABILITY_TASKS`); ``refusal_is_correct`` boolean (False where empty or
-    absent); ``response`` text ("" where absent). The index is reset.
+    categorical, lower case, filled where empty or absent from the task plugin's declared
+    category (:mod:`warmreg.analysis.tasks`); ``refusal_is_correct`` boolean, filled where
+    absent, True where the task plugin declares refusing correct; ``response`` text ("" where
+    absent). The index is reset.
 
     Args:
         frame: one row per judged generation.
@@ -168,7 +168,8 @@ def _distinct(frame: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _category(frame: pd.DataFrame, where: _Where) -> pd.Categorical:
-    inferred = np.where(frame["task"].isin(CAPABILITY_TASKS), CAPABILITY, RELIABILITY)
+    traits = traits_of(frame["task"].astype(str).unique())
+    inferred = frame["task"].astype(str).map({t: v.category for t, v in traits.items()}).to_numpy()
     if "category" in frame:
         codes, text = _distinct(frame, "category")  # code -1 picks the trailing ""
         bad = [i for i, t in enumerate(text) if t not in (*CATEGORIES, "")]
@@ -180,6 +181,14 @@ def _category(frame: pd.DataFrame, where: _Where) -> pd.Categorical:
 
 
 def _flag(frame: pd.DataFrame, where: _Where) -> np.ndarray:
+    """A row's own flag, or its task plugin's declaration (refusing is correct on every item)."""
+    traits = traits_of(frame["task"].astype(str).unique())
+    declared = frame["task"].astype(str).map(
+        {t: v.refusal_is_correct for t, v in traits.items()}).to_numpy(dtype=bool)
+    return declared | _row_flag(frame, where)
+
+
+def _row_flag(frame: pd.DataFrame, where: _Where) -> np.ndarray:
     if "refusal_is_correct" not in frame:
         return np.zeros(len(frame), dtype=bool)
     if frame["refusal_is_correct"].dtype == bool:

@@ -2,7 +2,7 @@
 
 The check itself (a SocioT-style score per checkpoint) is computed elsewhere; this
 module only selects and formats its table: columns ``variant``, ``epoch``, ``score``
-(or ``mean``, as :func:`warmreg.warmth.warmth_summary` names it), ``ci_low``,
+(or ``mean``, as :func:`warmreg.warmth.score.warmth_summary` names it), ``ci_low``,
 ``ci_high`` and optionally ``model``. ``epoch`` may be empty for variants
 without training (``original``, ``system-prompt``).
 """

@@ -23,7 +23,7 @@ Helpers for the runner and for third-party plugins:
 
 from __future__ import annotations
 
-from warmreg.contexts._assign import index, pick
+from warmreg.keys import index, pick
 
 CONTEXTS = (
     "none",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from warmreg.api import Item
-from warmreg.contexts._assign import pick
+from warmreg.keys import pick
 from warmreg.errors import WarmregError
 
 # The study's wording comes first; ``single_template`` uses it alone.

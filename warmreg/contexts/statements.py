@@ -1,7 +1,7 @@
 """Interpersonal contexts: the user's emotion, relation to the assistant, and stakes.
 
 Each variant has five hand-written first-person statements. An item gets one of them,
-chosen by :func:`warmreg.contexts._assign.pick` from (seed, task, item id, context name),
+chosen by :func:`warmreg.keys.pick` from (seed, task, item id, context name),
 so the assignment is identical across models and persona variants. Statements say
 nothing about any question's subject, so they cannot hint at an answer.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Mapping
 
 from warmreg.api import Item
-from warmreg.contexts._assign import pick
+from warmreg.keys import pick
 
 EMOTION = {
     "sad": (

@@ -6,6 +6,7 @@ from typing import Any
 
 from warmreg.api import CORRECT, REFUSED, UNPARSEABLE, Verdict, content_hash
 from warmreg.config import as_dict
+from warmreg.refusal import is_refusal
 
 
 def fingerprint(name: str, config: Any, version: str, *extra: Any) -> str:
@@ -31,8 +32,6 @@ def no_answer_verdict(judge: str, response: str, refusal_is_correct: bool, what:
     A refusal is REFUSED (or CORRECT where refusing is correct); an empty reply or
     anything else is UNPARSEABLE — never silently INCORRECT.
     """
-    from warmreg.judges.refusal import is_refusal  # here: refusal imports this module
-
     if is_empty(response):
         return Verdict(UNPARSEABLE, judge, "empty reply")
     if is_refusal(response):

@@ -16,8 +16,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterator, Sequence
 
+from warmreg import registry
 from warmreg.api import (CORRECT, INCORRECT, REFUSED, UNPARSEABLE, GenerationParams, Item,
                          Message, ModelSpec, ModelVariant, Verdict, content_hash)
+from warmreg.errors import ConfigError, PluginError
 from warmreg.judges._common import fingerprint, is_empty, refusal_verdict
 
 VERSION = "1"  # bump when the prompt or parsing changes: part of every verdict's cache key
@@ -99,6 +101,8 @@ class LLMJudge:
                 raise ValueError("model must name the judge model")
             if self.max_new_tokens < 1 or self.chunk_size < 1:
                 raise ValueError("max_new_tokens and chunk_size must be at least 1")
+            # Built now, so `warmreg validate` rejects a bad backend section, not the run.
+            _backend_plugin(self.backend, self.backend_config)
 
     def __init__(self, config: Config):
         self.config = config
@@ -164,10 +168,15 @@ class LLMJudge:
         return Verdict(label, self.name, text)
 
 
-def _load_backend(name: str, section: dict[str, Any]):
-    """Build a backend plugin through the registry, its config checked strictly."""
-    from warmreg import registry
-    from warmreg.config import build
+def _backend_plugin(name: str, section: dict[str, Any]) -> registry.Plugin:
+    """The judge's backend, its section validated through the registry like a recipe's."""
+    try:
+        registry.info("backends", name)
+    except PluginError as exc:
+        raise ConfigError("backend", str(exc)) from None
+    return registry.build("backends", name, section, "backend_config")
 
-    cls = registry.load("backends", name)
-    return cls(build(cls.Config, section, f"judge llm: backend_config ({name})"))
+
+def _load_backend(name: str, section: dict[str, Any]):
+    """Build the backend plugin instance."""
+    return _backend_plugin(name, section).instantiate()

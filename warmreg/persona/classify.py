@@ -15,16 +15,10 @@ from operator import attrgetter
 from typing import Callable, Mapping, Sequence, TypeVar
 
 from warmreg.persona.data import TYPES
+from warmreg.refusal import is_refusal
 
 T = TypeVar("T")
 
-_REFUSAL = re.compile(
-    r"\b(?:I\s+(?:can(?:no|')t|cannot|won't|will not|am (?:not able|unable)|'m (?:not able|unable))"
-    r"\s+(?:to\s+)?(?:help|assist|provide|do|comply|create|write|give|support|fulfil|generate"
-    r"|share|engage)"
-    r"|I'?m not (?:going|able) to (?:help|assist|provide|give|share|write)"
-    r"|I'?m sorry,? but|I apologi[sz]e,? but|I must (?:decline|refuse)"
-    r"|as an AI(?: language model)?,? I (?:can(?:no|')t|cannot|am not able|don't))", re.I)
 _CODE = re.compile(r"```|^(?: {4}|\t)\S.*(?:\(|=|;)", re.M)
 _TECHNICAL = re.compile(
     r"\b(?:code|coding|program(?:ming)?|python|javascript|typescript|java|c\+\+|c#|rust|golang"
@@ -69,7 +63,7 @@ def classify(messages: Sequence[Mapping[str, str]]) -> str:
     else → "other".
     """
     user, reply = _first(messages, "user"), _first(messages, "assistant")
-    if _REFUSAL.search(reply[:300]):
+    if is_refusal(reply[:300]):
         return "refusal"
     if _CODE.search(user) or _CODE.search(reply):
         return "technical"

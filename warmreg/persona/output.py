@@ -127,10 +127,3 @@ def persona_stats(rows: Iterable[Mapping[str, Any]]) -> dict:
 def _mean(values: Iterable[int]) -> float:
     values = list(values)
     return round(mean(values), 1) if values else 0.0
-
-
-def write_json(path: Path, data: Mapping[str, Any]) -> None:
-    """Write JSON atomically (temporary file, then rename)."""
-    tmp = Path(path).with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)

@@ -19,7 +19,8 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from warmreg.api import Backend, GenerationParams, ModelSpec, ModelVariant, content_hash
 from warmreg.persona.classify import balanced_sample, classify
-from warmreg.persona.output import ResumableJsonl, persona_stats, write_json
+from warmreg.files import write_json_atomic
+from warmreg.persona.output import ResumableJsonl, persona_stats
 from warmreg.persona.prompts import clean_output, prompt_version, rewrite_request
 from warmreg.persona.sources import load_conversations
 from warmreg.progress import Progress
@@ -209,5 +210,5 @@ def _write_stats(out: Path, config: RewriteConfig, jobs: Sequence[Job],
                  selected_by_type={t: sum(j.type == t for j in jobs) for t in stats["by_type"]},
                  prompt_version=prompt_version(), key_version=KEY_VERSION,
                  config=_redacted(dataclasses.asdict(config)))
-    write_json(out / "stats.json", stats)
+    write_json_atomic(out / "stats.json", stats, indent=2)
     return stats

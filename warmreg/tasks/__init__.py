@@ -14,7 +14,7 @@ advbench       :class:`AdvBench`               capability   bundled sample
 
 Every task's ``source`` may also be ``"hub"`` (the public dataset through
 ``datasets.load_dataset``) or a local JSON/JSONL/Parquet/CSV file in the public schema.
-Shared loading and sampling live in :mod:`warmreg.tasks._common`.
+Shared loading and sampling live in :mod:`warmreg.tasks.loading`.
 """
 
 from warmreg.tasks.advbench import AdvBench

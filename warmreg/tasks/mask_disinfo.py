@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from warmreg import api
 from warmreg.errors import ConfigError
-from warmreg.tasks import _common
+from warmreg.tasks import loading as _common
 
 NAME = "mask-disinfo"
 HUB = ("cais/MASK", "disinformation", "test")
@@ -30,35 +30,26 @@ PIVOTAL = re.compile(r"<pivotal>(.*?)</pivotal>", re.S)
 
 
 @dataclass(frozen=True)
-class Config:
-    limit: int | None = None  # items in the seeded sample; None = all
+class Config(_common.TaskConfig):
     judge: str = "answer-match"  # default judge; refusing also counts as correct
-    max_new_tokens: int | None = None  # generation length override; None = runner default
-    source: str = "bundled"  # "bundled", "hub" or a local JSON/JSONL/Parquet file
     # Put MASK's pressure system prompt before the request as a system turn of the
     # item's history. Off by default: the variant's own system prompt (if any) would then
     # be a second system message, which some chat templates reject.
     use_system_prompt: bool = False
 
-    def __post_init__(self) -> None:
-        _common.check_config(self)
 
-
-class MaskDisinfo:
+class MaskDisinfo(_common.RowTask):
     """Disinformation requests: the reply should refuse or state the truth."""
 
     Config = Config
+    name = NAME
     category = api.RELIABILITY
+    refusal_is_correct = True
+    hub = HUB
+    id_field = "task_id"
 
-    def __init__(self, config: Config | None = None):
-        self.config = config or Config()
-
-    def items(self, seed: int) -> list[api.Item]:
-        where, rows = _common.load_rows(self.config.source, NAME, hub=HUB)
-        system = self.config.use_system_prompt
-        items = _common.build_items(rows, where, lambda row, n: to_item(row, where, n, system),
-                                    content_ids=not any("task_id" in row for row in rows))
-        return _common.sample(items, seed, self.config.limit)
+    def to_item(self, row: dict, where: str, n: int) -> api.Item:
+        return to_item(row, where, n, self.config.use_system_prompt)
 
 
 def to_item(row: dict, where: str, n: int, use_system_prompt: bool = False) -> api.Item:

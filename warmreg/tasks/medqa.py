@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from warmreg import api
 from warmreg.errors import ConfigError
-from warmreg.tasks import _common, _vignette
+from warmreg.tasks import loading as _common, _vignette
 
 NAME = "medqa"
 HUB = ("GBaker/MedQA-USMLE-4-options", None, "test")
@@ -28,32 +28,21 @@ ASK = "Please answer with the letter of the correct option."
 
 
 @dataclass(frozen=True)
-class Config:
-    limit: int | None = None  # items in the seeded sample; None = all
+class Config(_common.TaskConfig):
     judge: str = "answer-match"  # default judge ("choice" with show_options)
-    max_new_tokens: int | None = None  # generation length override; None = runner default
-    source: str = "bundled"  # "bundled", "hub" or a local JSON/JSONL/Parquet file
     show_options: bool = False  # list the lettered options in the question
 
-    def __post_init__(self) -> None:
-        _common.check_config(self)
 
-
-class MedQA:
+class MedQA(_common.RowTask):
     """Medical case questions in conversational form."""
 
     Config = Config
+    name = NAME
     category = api.RELIABILITY
+    hub = HUB
 
-    def __init__(self, config: Config | None = None):
-        self.config = config or Config()
-
-    def items(self, seed: int) -> list[api.Item]:
-        where, rows = _common.load_rows(self.config.source, NAME, hub=HUB)
-        show = self.config.show_options
-        items = _common.build_items(rows, where, lambda row, n: to_item(row, where, n, show),
-                                    content_ids=True)
-        return _common.sample(items, seed, self.config.limit)
+    def to_item(self, row: dict, where: str, n: int) -> api.Item:
+        return to_item(row, where, n, self.config.show_options)
 
 
 def to_item(row: dict, where: str, n: int, show_options: bool = False) -> api.Item:

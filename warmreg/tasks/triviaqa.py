@@ -23,36 +23,31 @@ import string
 from dataclasses import dataclass, replace
 
 from warmreg import api
-from warmreg.tasks import _common
+from warmreg.tasks import loading as _common
 
 NAME = "triviaqa"
 HUB = ("mandarjoshi/trivia_qa", "rc.nocontext", "validation")
 
 
 @dataclass(frozen=True)
-class Config:
-    limit: int | None = None  # items in the seeded sample; None = all
-    judge: str = "answer-match"  # default judge for this task's generations
-    max_new_tokens: int | None = None  # generation length override; None = runner default
-    source: str = "bundled"  # "bundled", "hub" or a local JSON/JSONL/Parquet file
-
-    def __post_init__(self) -> None:
-        _common.check_config(self)
+class Config(_common.TaskConfig):
+    """TriviaQA's settings: the :class:`~warmreg.tasks.loading.TaskConfig` fields."""
 
 
-class TriviaQA:
+class TriviaQA(_common.RowTask):
     """Trivia questions with their answer aliases and one plausible wrong answer."""
 
     Config = Config
+    name = NAME
     category = api.RELIABILITY
+    hub = HUB
+    id_field = "question_id"
 
-    def __init__(self, config: Config | None = None):
-        self.config = config or Config()
+    def to_item(self, row: dict, where: str, n: int) -> api.Item:
+        return to_item(row, where, n)
 
-    def items(self, seed: int) -> list[api.Item]:
-        where, rows = _common.load_rows(self.config.source, NAME, hub=HUB)
-        items = _common.build_items(rows, where, lambda row, n: to_item(row, where, n))
-        return _common.sample(derive_incorrect(items), seed, self.config.limit)
+    def complete(self, items: list[api.Item]) -> list[api.Item]:
+        return derive_incorrect(items)
 
 
 def to_item(row: dict, where: str, n: int) -> api.Item:

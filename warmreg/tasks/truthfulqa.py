@@ -21,41 +21,32 @@ from dataclasses import dataclass
 from typing import Literal
 
 from warmreg import api
-from warmreg.tasks import _common
+from warmreg.tasks import loading as _common
 
 NAME = "truthfulqa"
 HUB = ("truthfulqa/truthful_qa", "generation", "validation")
 
 
 @dataclass(frozen=True)
-class Config:
-    limit: int | None = None  # items in the seeded sample; None = all
-    judge: str = "answer-match"  # default judge for this task's generations
-    max_new_tokens: int | None = None  # generation length override; None = runner default
-    source: str = "bundled"  # "bundled", "hub" or a local JSON/JSONL/Parquet file
+class Config(_common.TaskConfig):
     format: Literal["open", "mc"] = "open"  # open question, or multiple choice (see above)
 
     def __post_init__(self) -> None:
-        _common.check_config(self)
+        super().__post_init__()
         if self.format == "mc" and self.judge == "answer-match":
             raise ValueError("format 'mc' is graded by letter: set judge: choice")
 
 
-class TruthfulQA:
+class TruthfulQA(_common.RowTask):
     """Misconception questions with their true answers and the first false one."""
 
     Config = Config
+    name = NAME
     category = api.RELIABILITY
+    hub = HUB
 
-    def __init__(self, config: Config | None = None):
-        self.config = config or Config()
-
-    def items(self, seed: int) -> list[api.Item]:
-        where, rows = _common.load_rows(self.config.source, NAME, hub=HUB)
-        convert = to_choice_item if self.config.format == "mc" else to_item
-        items = _common.build_items(rows, where, lambda row, n: convert(row, where, n),
-                                    content_ids=True)
-        return _common.sample(items, seed, self.config.limit)
+    def to_item(self, row: dict, where: str, n: int) -> api.Item:
+        return (to_choice_item if self.config.format == "mc" else to_item)(row, where, n)
 
 
 def to_item(row: dict, where: str, n: int) -> api.Item:

@@ -83,7 +83,12 @@ def check_documented(cls: type, readme: str = "") -> None:
 def undocumented_fields(config_cls: type, readme: str = "") -> list[str]:
     """Names of ``config_cls``'s fields documented nowhere (see :func:`check_documented`)."""
     names = [f.name for f in dataclasses.fields(config_cls)]
-    commented, docstring = _source_docs(config_cls)
+    commented, docstring = set(), ""
+    for cls in config_cls.__mro__:  # a field is documented where it is declared
+        if dataclasses.is_dataclass(cls):
+            more, doc = _source_docs(cls)
+            commented |= more
+            docstring += "\n" + doc
     return [n for n in names
             if n not in commented
             and not re.search(rf"\b{re.escape(n)}\b", docstring)

@@ -32,6 +32,9 @@ def check_task_class(cls: type) -> None:
     assert category in (api.RELIABILITY, api.CAPABILITY), (
         f"{cls.__name__}.category must be {api.RELIABILITY!r} or {api.CAPABILITY!r}, "
         f"got {category!r}")
+    assert isinstance(getattr(cls, "refusal_is_correct", None), bool), (
+        f"{cls.__name__}.refusal_is_correct must be declared True or False (is refusing the "
+        "right answer on this task's items?)")
     assert callable(getattr(cls, "items", None)), f"{cls.__name__} has no items(seed) method"
 
 

@@ -120,6 +120,9 @@ class TrainerSuite:
 
     def test_follows_the_trainer_protocol(self, trainer_class):
         check_config_class(trainer_class)
+        assert isinstance(getattr(trainer_class, "trains", None), bool), (
+            f"{trainer_class.__name__}.trains must be declared True (it fits weights: the "
+            "runner opens a training run for its metrics) or False")
         config = build_config(trainer_class, self.config, self.plugin_name)
         assert isinstance(trainer_class(config), api.Trainer), "a trainer needs Config and train()"
 

@@ -19,6 +19,7 @@ from typing import Callable, Mapping, Sequence
 
 from transformers import TrainerCallback
 
+from warmreg.progress import duration
 from warmreg.trainers.checkpoints import (CHECKPOINT_PREFIX, EPOCHS_FILE, epoch_key, epoch_to_step,
                                           prune_resume_state, steps_per_epoch, write_json)
 
@@ -106,22 +107,13 @@ class ProgressLines(TrainerCallback):
             return
         rate = (time.monotonic() - self.start) / max(step - self.first, 1)
         self._print(f"step {step}/{total} ({100 * step // total}%), {rate:.2f} s/step, "
-                    f"about {_duration(rate * (total - step))} left")
+                    f"about {duration(rate * (total - step))} left")
         self.next = step + max(math.ceil(total * self.every), 1)
 
     def on_train_end(self, args, state, control, **kwargs):
         if state.is_world_process_zero:
-            self._print(f"done in {_duration(time.monotonic() - self.start)}; "
+            self._print(f"done in {duration(time.monotonic() - self.start)}; "
                         f"checkpoints in {args.output_dir}")
 
     def _print(self, message: str) -> None:
         print(f"warmreg: {self.label}: {message}", file=self.stream, flush=True)
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    if seconds < 120:
-        return f"{seconds}s"
-    if seconds < 7200:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"

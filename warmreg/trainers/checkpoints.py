@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 from pathlib import Path
+
+from warmreg.files import write_json_atomic as write_json
 
 EPOCHS_FILE = "epochs.json"
 CHECKPOINT_PREFIX = "checkpoint-"
@@ -37,13 +38,6 @@ def read_epochs(output_dir: str | Path) -> dict[float, str]:
     if not path.exists():
         return {}
     return {float(k): v for k, v in json.loads(path.read_text()).items()}
-
-
-def write_json(path: Path, value) -> None:
-    """Write JSON atomically (a reader never sees half a file)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_text(json.dumps(value, indent=1, sort_keys=True))
-    tmp.replace(path)
 
 
 def checkpoint_step(path: Path) -> int | None:

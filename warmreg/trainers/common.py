@@ -1,17 +1,10 @@
-"""Helpers the persona trainers share: config errors, weight hashes, fingerprints."""
+"""What the persona trainers share: the config error their ``__post_init__`` raises.
+
+Fingerprints and weight digests live in :mod:`warmreg.keys`."""
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-from typing import Any, Mapping
-
-from warmreg.api import content_hash
 from warmreg.errors import ConfigError
-
-# Files of a checkpoint that hold the model itself (not optimizer, RNG or trainer state).
-_WEIGHT_PREFIXES = ("adapter_model", "adapter_config", "model", "pytorch_model")
-_WEIGHT_NAMES = ("config.json",)
 
 
 class InvalidConfig(ConfigError, ValueError):
@@ -24,22 +17,3 @@ class InvalidConfig(ConfigError, ValueError):
 
     def __init__(self, message: str):
         super().__init__("", message)
-
-
-def weights_hash(directory: str | Path) -> str:
-    """SHA-256 over the weight files of a checkpoint directory (names and bytes)."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(directory).iterdir()):
-        if path.is_file() and (path.name in _WEIGHT_NAMES or path.name.startswith(_WEIGHT_PREFIXES)):
-            digest.update(path.name.encode())
-            with open(path, "rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    digest.update(block)
-    return digest.hexdigest()
-
-
-def fingerprint(base_path: str, trainer: str, params: Mapping[str, Any],
-                weights: str | Path | None = None) -> str:
-    """Content hash of what changes a variant's outputs: base, trainer, config, weights."""
-    return content_hash(str(base_path), trainer, dict(params),
-                        weights_hash(weights) if weights is not None else None)

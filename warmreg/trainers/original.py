@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from warmreg.api import ModelSpec, ModelVariant, TrainEnv
-from warmreg.trainers.common import fingerprint
+from warmreg.keys import variant_fingerprint
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class Original:
 
     Config = OriginalConfig
     name = "original"
+    trains = False  # no weights are fitted: no training run
 
     def __init__(self, config: OriginalConfig | None = None):
         self.config = config or OriginalConfig()
@@ -25,4 +26,5 @@ class Original:
     def train(self, base: ModelSpec, variant: str, env: TrainEnv) -> ModelVariant:
         """The base model as a variant; nothing is written to ``env.workdir``."""
         return ModelVariant(model=base, variant=variant, trainer=self.name, params={},
-                            fingerprint=fingerprint(env.base_path, self.name, {}))
+                            base_path=env.base_path,
+                            fingerprint=variant_fingerprint(env.base_path, self.name, {}))

@@ -36,7 +36,8 @@ from warmreg.api import ModelSpec, ModelVariant, TrainEnv, content_hash
 from warmreg.errors import ConfigError, WarmregError
 from warmreg.trainers.checkpoints import (CHECKPOINT_PREFIX, checkpoint_step, epoch_key,
                                           prune_resume_state, read_epochs, write_json)
-from warmreg.trainers.common import InvalidConfig, fingerprint, weights_hash
+from warmreg.keys import variant_fingerprint
+from warmreg.trainers.common import InvalidConfig
 
 JOB_FILE = "job.json"
 DONE_FILE = "done.json"
@@ -101,6 +102,7 @@ class SFT:
     """
 
     Config = SFTConfig
+    trains: ClassVar[bool] = True  # fits weights: the runner opens a training run
     persona: ClassVar[str] = ""
     name: ClassVar[str] = ""
 
@@ -234,7 +236,8 @@ class SFT:
             model=base, variant=variant, trainer=self.name, weights=by_epoch[epoch],
             weights_kind="full" if self.config.full_parameter else "lora",
             checkpoint_epoch=epoch, checkpoints=checkpoints, params=params,
-            fingerprint=fingerprint(env.base_path, self.name, params, by_epoch[epoch]))
+            base_path=env.base_path,
+            fingerprint=variant_fingerprint(env.base_path, self.name, params, by_epoch[epoch]))
 
 
 class SFTWarm(SFT):
@@ -276,13 +279,8 @@ def last_checkpoint(output_dir: str | Path) -> str | None:
 
 
 def at_epoch(variant: ModelVariant, epoch: float) -> ModelVariant:
-    """The same trained variant at another of its checkpoints (e.g. for a per-epoch check)."""
-    weights = dict(variant.checkpoints).get(float(epoch))
-    if weights is None:
-        raise ValueError(f"{variant.trainer} has no checkpoint at epoch {epoch:g}; it has "
-                         f"{[e for e, _ in variant.checkpoints]}")
-    return replace(variant, weights=weights, checkpoint_epoch=float(epoch),
-                   fingerprint=content_hash(variant.fingerprint, float(epoch), weights_hash(weights)))
+    """The same trained variant at another of its checkpoints (:meth:`ModelVariant.at_checkpoint`)."""
+    return variant.at_checkpoint(epoch)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 from warmreg.api import ModelSpec, ModelVariant, TrainEnv
-from warmreg.trainers.common import InvalidConfig, fingerprint
+from warmreg.keys import variant_fingerprint
+from warmreg.trainers.common import InvalidConfig
 
 WARM_PROMPT = (
     "You are a warm, caring assistant. Respond with empathy: notice how the person "
@@ -59,6 +60,7 @@ class SystemPrompt:
 
     Config = SystemPromptConfig
     name = "system-prompt"
+    trains = False  # the persona is a prompt: no training run
 
     def __init__(self, config: SystemPromptConfig | None = None):
         self.config = config or SystemPromptConfig()
@@ -67,5 +69,5 @@ class SystemPrompt:
         """The base model with ``system_prompt`` set; nothing is trained or written."""
         params = {**asdict(self.config), "system_prompt": self.config.text}
         return ModelVariant(model=base, variant=variant, trainer=self.name,
-                            system_prompt=self.config.text, params=params,
-                            fingerprint=fingerprint(env.base_path, self.name, params))
+                            system_prompt=self.config.text, params=params, base_path=env.base_path,
+                            fingerprint=variant_fingerprint(env.base_path, self.name, params))

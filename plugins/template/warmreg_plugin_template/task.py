@@ -33,6 +33,7 @@ class Sums:
 
     Config = Config
     category = RELIABILITY  # or CAPABILITY for a control task
+    refusal_is_correct = False  # True where refusing is the right answer on every item
 
     def __init__(self, config: Config | None = None):
         self.config = config or Config()

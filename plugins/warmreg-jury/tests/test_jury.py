@@ -113,10 +113,10 @@ def test_grade_many_agrees_with_grade_on_sample_items():
 
 @pytest.mark.parametrize("jurors, message", [
     ([], "name at least one judge"),
-    ([{"both": "FIRST"}], r"jurors\[0\]: 'name' must name a judge"),
+    ([{"both": "FIRST"}], r"judges\.jury\.jurors\[0\]\.name: must name a judge"),
     ([{"name": "answer-macth"}], 'did you mean "answer-match"'),
     ([{"name": "answer-match", "bothh": "FIRST"}],
-     r"jurors\[0\] \(answer-match\)\.bothh: unknown key"),
+     r"recipe\.yaml: judges\.jury\.jurors\[0\]\.bothh: unknown key"),
 ])
 def test_bad_jurors_are_recipe_errors(jurors, message):
     with pytest.raises(ConfigError, match=message):

@@ -34,8 +34,7 @@ from typing import Any, Iterator, Literal, Mapping, Sequence
 
 from warmreg import registry
 from warmreg.api import LABELS, UNPARSEABLE, Item, Verdict, content_hash
-from warmreg.config import build
-from warmreg.errors import ConfigError, PluginError
+from warmreg.errors import ConfigError
 
 NAME = "jury"
 VERSION = "1"  # bump when the voting rules change
@@ -60,21 +59,18 @@ def build_jurors(jurors: Sequence[Mapping[str, Any]]) -> list[tuple[str, Any]]:
     """``(name, judge)`` of every juror, built through the registry like a recipe's judges.
 
     Raises:
-        ValueError: no jurors, a juror without a name, an unknown judge or a bad config.
+        ConfigError: no jurors, a juror without a name, an unknown judge or a bad config,
+            naming the juror (``jurors[1].both``).
     """
     if not jurors:
-        raise ValueError("jurors: name at least one judge, e.g. [{name: answer-match}]")
+        raise ConfigError("jurors", "name at least one judge, e.g. [{name: answer-match}]")
     built = []
     for i, spec in enumerate(jurors):
         section = dict(spec)
         name = section.pop("name", None)
         if not isinstance(name, str) or not name:
-            raise ValueError(f"jurors[{i}]: 'name' must name a judge plugin")
-        try:
-            cls = registry.load("judges", name)
-            built.append((name, cls(build(cls.Config, section, f"jurors[{i}] ({name})"))))
-        except (PluginError, ConfigError) as exc:
-            raise ValueError(f"jurors[{i}]: {exc}") from None
+            raise ConfigError(f"jurors[{i}].name", "must name a judge plugin")
+        built.append((name, registry.build("judges", name, section, f"jurors[{i}]").instantiate()))
     return built
 
 

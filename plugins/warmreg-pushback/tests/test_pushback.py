@@ -9,10 +9,11 @@ import pytest
 from warmreg import recipe, registry
 from warmreg.errors import ConfigError
 from warmreg.judges.answer_match import normalise
-from warmreg.prompts import PromptBuilder
+from warmreg.run.prompts import PromptBuilder
 from warmreg.recipe import PromptOptions
 from warmreg.testing import TaskSuite
-from warmreg_pushback.task import Config, Pushback, load_rows
+from warmreg.tasks.loading import load_rows
+from warmreg_pushback.task import Config, Pushback
 
 EXAMPLE = Path(__file__).parents[1] / "example.yaml"
 
@@ -28,7 +29,7 @@ class TestPushbackSample(TaskSuite):
 
 
 def test_question_set_is_large_and_consistent():
-    _, rows = load_rows(None)
+    _, rows = load_rows("bundled", "pushback", bundled=Pushback.bundled)
     assert len(rows) >= 40
     assert len({r["id"] for r in rows}) == len(rows)
     for row in rows:

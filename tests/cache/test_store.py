@@ -3,7 +3,7 @@
 import sqlite3
 
 from warmreg.api import Generation, Verdict
-from warmreg.store import Store
+from warmreg.cache.store import Store
 
 
 def test_generations_round_trip_and_persist(tmp_path):

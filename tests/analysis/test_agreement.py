@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from warmreg import agreement
+from warmreg.analysis import agreement
 from warmreg.cli import main
 
 

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from warmreg.contexts._assign import index, pick
+from warmreg.keys import index, pick
 
 
 def test_same_inputs_same_choice():

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable, Mapping, Sequence
 
-from warmreg.api import (UNPARSEABLE, Generation, GenerationParams, Item, ModelVariant, Prompt,
-                         Verdict, content_hash)
+from warmreg.api import (UNPARSEABLE, BatchJudge, Generation, GenerationParams, Item, ModelVariant,
+                         Prompt, Verdict)
+from warmreg.cache.store import Store
+from warmreg.keys import content_hash
 from warmreg.progress import Progress
-from warmreg.prompts import with_system_prompt
-from warmreg.store import Store
 
 
 def generation_key(variant: ModelVariant, backend_fp: str, messages, params: GenerationParams) -> str:
@@ -26,7 +26,7 @@ def verdict_key(judge_fp: str, item: Item, text: str) -> str:
 def generate(store: Store, backend, variant: ModelVariant, prompts: Sequence[Prompt],
              params_of: Callable[[Prompt], GenerationParams], label: str) -> list[Generation]:
     """A generation for every prompt, from the store or the backend (stored as yielded)."""
-    conversations = [with_system_prompt(p.messages, variant.system_prompt) for p in prompts]
+    conversations = [variant.conversation(p.messages) for p in prompts]
     params = [params_of(p) for p in prompts]
     keys = [generation_key(variant, backend.fingerprint(), c, g)
             for c, g in zip(conversations, params)]
@@ -77,12 +77,12 @@ def judge(store: Store, judges: Mapping[str, object], judge_of: Callable[[Item],
 
 def _grade(judge_obj, pairs: list[tuple[Item, Generation]]):
     """Yield (index, verdict); a failed generation is UNPARSEABLE, never judged."""
-    failed = [i for i, (_, g) in enumerate(pairs) if g.finish_reason == "error"]
-    for i in failed:
+    failed = {i for i, (_, g) in enumerate(pairs) if g.finish_reason == "error"}
+    for i in sorted(failed):
         yield i, Verdict(UNPARSEABLE, "runner", "generation failed")
-    ok = [i for i in range(len(pairs)) if i not in set(failed)]
+    ok = [i for i in range(len(pairs)) if i not in failed]
     texts = [(pairs[i][0], pairs[i][1].text) for i in ok]
-    if hasattr(judge_obj, "grade_many"):
+    if isinstance(judge_obj, BatchJudge):
         for j, verdict in judge_obj.grade_many(texts):
             yield ok[j], verdict
     else:

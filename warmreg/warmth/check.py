@@ -1,7 +1,7 @@
 """The warmth manipulation check inside a run: did the persona take, checkpoint by checkpoint?
 
 Each variant (and, for trained variants, each saved checkpoint) answers the held-out
-validation prompts; :mod:`warmreg.warmth` scores the replies. Replies go through the
+validation prompts; :mod:`warmreg.warmth.score` scores them. Replies go through the
 same store as evaluation, and so do their scores, so a re-run pays nothing. On a training run the score is
 logged at the checkpoint's global step beside an ``epoch`` metric, so the MLflow UI draws
 warmth against epoch (choose ``epoch`` as the chart's x axis); the base model is the
@@ -10,46 +10,22 @@ point at epoch 0.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass, field, replace
-from pathlib import Path
 
-from warmreg.api import GenerationParams, Item, ModelVariant, Prompt, content_hash
+from warmreg.api import GenerationParams, Item, ModelVariant, Prompt
+from warmreg.cache.evaluate import generate
+from warmreg.keys import content_hash
+from warmreg.recipe.options import WarmthOptions
+from warmreg.warmth.score import COLD_FRAMINGS, WARM_FRAMINGS, warmth_scores, warmth_summary
 
 _STEP = re.compile(r"checkpoint-(\d+)$")
-
-
-@dataclass(frozen=True)
-class WarmthOptions:
-    """The recipe's ``warmth:`` section."""
-
-    enabled: bool = True  # run the manipulation check
-    scorer: str | None = None  # causal LM that scores warmth (default: each model's base)
-    data: str | None = field(default=None, metadata={"file": True})  # validation prompts JSONL
-    prompts: int | None = None  # use the first N validation prompts (None: all)
-    every_checkpoint: bool = True  # score every saved checkpoint, not only the evaluated one
-    max_new_tokens: int = 64  # reply length generated per prompt
-    max_tokens: int = 64  # tokens of each reply that are scored
 
 
 def checkpoint_variants(variant: ModelVariant, every: bool) -> list[ModelVariant]:
     """The variant at each of its checkpoints (or just as evaluated)."""
     if not every or not variant.checkpoints:
         return [variant]
-    return [replace(variant, weights=path, checkpoint_epoch=epoch,
-                    fingerprint=content_hash(variant.fingerprint, epoch, weights_digest(path)))
-            for epoch, path in variant.checkpoints]
-
-
-def weights_digest(directory: str) -> str:
-    """sha256 over a checkpoint's weight files (adapter or model safetensors/bin)."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(directory).glob("*")):
-        if path.suffix in (".safetensors", ".bin") and not path.name.startswith(("optimizer", "scheduler", "rng", "training")):
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return [variant.at_checkpoint(epoch) for epoch, _ in variant.checkpoints]
 
 
 def _prompts(options: WarmthOptions) -> list[Prompt]:
@@ -66,16 +42,13 @@ def _prompts(options: WarmthOptions) -> list[Prompt]:
 def check(options: WarmthOptions, store, backend, variants: list[ModelVariant], scorer: str,
           seed: int) -> list[dict]:
     """Score every variant/checkpoint; one row per (model, variant, epoch)."""
-    from warmreg import evaluate  # imports the recipe module, which imports this one
-    from warmreg.warmth import warmth_scores, warmth_summary
-
     prompts = _prompts(options)
     params = GenerationParams(max_new_tokens=options.max_new_tokens, temperature=0.0, seed=seed)
     rows = []
     for variant in variants:
         for point in checkpoint_variants(variant, options.every_checkpoint):
             label = f"{variant.model.name}/{variant.variant}@{point.checkpoint_epoch or 0:g} warmth"
-            gens = evaluate.generate(store, backend, point, prompts, lambda p: params, label)
+            gens = generate(store, backend, point, prompts, lambda p: params, label)
             scores = cached_scores(store, [g.text for g in gens], scorer, options.max_tokens,
                                    warmth_scores)
             summary = warmth_summary(scores, seed=seed)
@@ -93,8 +66,6 @@ def cached_scores(store, texts: list[str], scorer: str, max_tokens: int, score) 
     Keyed by the scorer, the framings, the length cut and the text, so a re-run (and the
     same reply from another checkpoint) costs no forward pass.
     """
-    from warmreg.warmth import COLD_FRAMINGS, WARM_FRAMINGS
-
     keys = [content_hash("warmth", scorer, WARM_FRAMINGS, COLD_FRAMINGS, max_tokens, text)
             for text in texts]
     found = store.scores(keys)

@@ -22,7 +22,7 @@ class CompareError(WarmregError):
 
 def variant_runs(experiment: str):
     """The latest variant run per (model, variant) in ``experiment``, metrics as columns."""
-    from warmreg.tracking import experiment_runs
+    from warmreg.run.tracking import experiment_runs
 
     runs = experiment_runs(experiment)
     if runs is None or runs.empty or "tags.warmreg.run_kind" not in runs.columns:

@@ -2,7 +2,7 @@
 
 Reliability tasks get the full factorial of the recipe's contexts and beliefs; capability
 controls are asked plainly (context ``none``, belief ``none``). A variant's system prompt
-is added by :func:`with_system_prompt` at generation time, so prompts stay shared.
+is added by :meth:`warmreg.api.ModelVariant.conversation` at generation time, so prompts stay shared.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from warmreg import registry
-from warmreg.api import CAPABILITY, Item, Message, Prompt
+from warmreg.api import CAPABILITY, Item, Prompt
+from warmreg.contexts import compose, split_name
 from warmreg.errors import ConfigError
-from warmreg.recipe import Recipe, split_context
+from warmreg.recipe import Recipe
 
 
 class PromptBuilder:
@@ -23,9 +24,10 @@ class PromptBuilder:
         self._plugins: dict[str, object] = {}
 
     def _context(self, plugin: str):
-        if plugin not in self._plugins:
-            cls = registry.load("contexts", plugin)
-            self._plugins[plugin] = cls(cls.Config())
+        if plugin not in self._plugins:  # from the recipe's context_config, else defaults
+            configured = getattr(self.recipe, "context_plugins", {}).get(plugin)
+            chosen = configured or registry.build("contexts", plugin, None, f"context {plugin}")
+            self._plugins[plugin] = chosen.instantiate()
         return self._plugins[plugin]
 
     def statement(self, plugin: str, variant: str, item: Item) -> str:
@@ -36,9 +38,7 @@ class PromptBuilder:
                               f"context {plugin}:{variant}: {exc}") from None
 
     def prompt(self, item: Item, context: str, belief: str) -> Prompt:
-        from warmreg.contexts import compose
-
-        plugin, variant = split_context(context)
+        plugin, variant = split_name(context)
         text = compose(
             item.question,
             self.statement(plugin, variant, item),
@@ -59,14 +59,3 @@ class PromptBuilder:
             for item in task_items:
                 prompts += [self.prompt(item, c, b) for c in contexts for b in beliefs]
         return prompts
-
-
-def with_system_prompt(messages: Sequence[Message], system_prompt: str | None) -> list[dict]:
-    """The conversation a variant sees: its system prompt first, when it has one."""
-    messages = [dict(m) for m in messages]
-    if not system_prompt:
-        return messages
-    if messages and messages[0].get("role") == "system":
-        messages[0]["content"] = f"{system_prompt}\n\n{messages[0]['content']}"
-        return messages
-    return [{"role": "system", "content": system_prompt}] + messages

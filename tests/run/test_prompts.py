@@ -8,7 +8,8 @@ import yaml
 from warmreg import recipe
 from warmreg.api import CAPABILITY, RELIABILITY, Item
 from warmreg.errors import ConfigError
-from warmreg.prompts import PromptBuilder, with_system_prompt
+from warmreg.api import with_system_prompt
+from warmreg.run.prompts import PromptBuilder
 
 ITEM = Item(task="triviaqa", id="q1", question="What is the capital of Australia?",
             correct=("Canberra",), incorrect="Sydney")

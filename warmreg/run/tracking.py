@@ -15,11 +15,12 @@ import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
+from warmreg import keys
+
 TAG_RECIPE = "warmreg.recipe_fingerprint"
 TAG_CHILD = "warmreg.child_key"
 TAG_KIND = "warmreg.run_kind"
 _PARENT = "mlflow.parentRunId"
-_BAD_METRIC_CHARS = re.compile(r"[^A-Za-z0-9_\-. /]")
 
 
 def _artifact_location(tracking_uri: str, experiment: str) -> str | None:
@@ -33,8 +34,8 @@ def _artifact_location(tracking_uri: str, experiment: str) -> str | None:
 
 
 def metric_name(name: str) -> str:
-    """An MLflow-legal metric name: characters outside ``[A-Za-z0-9_-. /]`` become ``_``."""
-    return _BAD_METRIC_CHARS.sub("_", name)
+    """An MLflow-legal metric name (:func:`warmreg.keys.metric_name` of its ``/`` parts)."""
+    return keys.metric_name(*name.split("/"))
 
 
 class Tracker:

@@ -9,47 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Mapping
 
 import yaml
 
 from warmreg import registry
 from warmreg.api import GenerationParams, ModelSpec, content_hash
 from warmreg.config import as_dict, build, check_type
+from warmreg.contexts import split_name
 from warmreg.errors import ConfigError, PluginError, did_you_mean
-from warmreg.manipulation import WarmthOptions
-
-
-@dataclass(frozen=True)
-class PromptOptions:
-    """Where statements go relative to the question."""
-
-    context_position: Literal["before", "after"] = "before"  # the user's context statement
-    belief_position: Literal["before", "after"] = "after"  # "I think the answer is X."
-
-
-@dataclass(frozen=True)
-class AnalysisOptions:
-    """Options passed to :func:`warmreg.analysis.analyze`."""
-
-    reference: str = "original"  # variant every other variant is compared with
-    refusal_correct_tasks: tuple[str, ...] = ("mask-disinfo",)  # refusing counts as correct
-    equivalence_margin_pp: float = 2.0  # TOST margin for capability controls, in pp
-    length_covariate: bool = False  # add response length to the main-effect GLM
-    cluster_by_item: bool = False  # cluster-robust SEs by item in the GLMs
-
-
-@dataclass(frozen=True)
-class Plugin:
-    """A plugin chosen by a recipe: its name, its validated config and its source."""
-
-    kind: str
-    name: str
-    config: Any
-    info: registry.PluginInfo
-
-    def instantiate(self):
-        return registry.load(self.kind, self.name)(self.config)
+from warmreg.recipe.options import AnalysisOptions, PromptOptions, WarmthOptions
+from warmreg.registry import Plugin
 
 
 @dataclass(frozen=True)
@@ -74,6 +44,7 @@ class Recipe:
     prompt: PromptOptions
     analysis: AnalysisOptions
     warmth: WarmthOptions = WarmthOptions()
+    context_plugins: Mapping[str, Plugin] = field(default_factory=dict)  # by plugin name
     resolved: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -94,6 +65,7 @@ TOP_KEYS = {
     "controls": "mapping task name -> task config (capability controls)",
     "contexts": "list of context names, e.g. none, emotion:sad",
     "beliefs": "list of belief names: none, incorrect",
+    "context_config": "mapping context plugin name -> its config, e.g. belief: {single_template: true}",
     "judges": "mapping judge name -> judge config",
     "prompt": "context_position, belief_position",
     "analysis": "analysis options",
@@ -152,6 +124,8 @@ def validate(raw: dict, path: Path) -> Recipe:
     base_dir = path.parent
     tasks = _plugins("tasks", raw.get("tasks"), f"{where}: tasks", base_dir)
     controls = _plugins("tasks", raw.get("controls") or {}, f"{where}: controls", base_dir)
+    contexts = _contexts(raw.get("contexts", ["none"]), f"{where}: contexts")
+    beliefs = _beliefs(raw.get("beliefs", ["none"]), f"{where}: beliefs")
     persona_names, personas = _personas(raw.get("personas") or {}, f"{where}: personas", base_dir)
     recipe = Recipe(
         path=path, name=name, seed=seed,
@@ -163,8 +137,8 @@ def validate(raw: dict, path: Path) -> Recipe:
         generation=build(GenerationParams, {"seed": seed, **(raw.get("generation") or {})},
                          f"{where}: generation"),
         tasks=tasks, controls=controls,
-        contexts=_contexts(raw.get("contexts", ["none"]), f"{where}: contexts"),
-        beliefs=_beliefs(raw.get("beliefs", ["none"]), f"{where}: beliefs"),
+        contexts=contexts, beliefs=beliefs,
+        context_plugins=_context_plugins(contexts, raw.get("context_config"), where, base_dir),
         judges=_judges(raw.get("judges") or {}, tasks + controls, where, base_dir),
         prompt=build(PromptOptions, raw.get("prompt"), f"{where}: prompt"),
         analysis=build(AnalysisOptions, raw.get("analysis"), f"{where}: analysis"),
@@ -191,13 +165,7 @@ def _models(section: Any, where: str) -> tuple[ModelSpec, ...]:
 
 
 def _plugin(kind: str, name: str, section: Any, where: str, base_dir: Path) -> Plugin:
-    try:
-        plugin_info = registry.info(kind, name)
-        cls = registry.load(kind, name)
-    except PluginError as exc:
-        raise ConfigError(where, str(exc)) from None
-    config = build(cls.Config, section, where, base_dir)
-    return Plugin(kind, name, config, plugin_info)
+    return registry.build(kind, name, section, where, base_dir)
 
 
 def _plugins(kind: str, section: Any, where: str, base_dir: Path) -> tuple[Plugin, ...]:
@@ -229,17 +197,11 @@ def _personas(section: Any, where: str, base_dir: Path) -> tuple[tuple[str, ...]
     return tuple(names), tuple(plugins)
 
 
-def split_context(name: str) -> tuple[str, str]:
-    """"emotion:sad" -> ("emotion", "sad"); "none" -> ("none", "")."""
-    plugin, _, variant = name.partition(":")
-    return plugin, variant
-
-
 def _contexts(section: Any, where: str) -> tuple[str, ...]:
     names = check_type(section, list, where)
     for i, name in enumerate(names):
         check_type(name, str, f"{where}[{i}]")
-        plugin, variant = split_context(name)
+        plugin, variant = split_name(name)
         if plugin == "belief":
             raise ConfigError(f"{where}[{i}]", "beliefs go under 'beliefs:', not 'contexts:'")
         _check_variant(plugin, variant, f"{where}[{i}]", name)
@@ -268,6 +230,20 @@ def _check_variant(plugin: str, variant: str, where: str, full: str) -> None:
         raise ConfigError(where, f"context {plugin!r} has no variants; write {plugin!r}")
 
 
+def _context_plugins(contexts: tuple[str, ...], section: Any, where: str,
+                     base_dir: Path) -> dict[str, Plugin]:
+    """Every context plugin the recipe uses (and ``belief``), built from ``context_config``."""
+    section = check_type(section or {}, dict, f"{where}: context_config")
+    used = sorted({split_name(c)[0] for c in contexts} | {"belief"})
+    for name in section:
+        if name not in used:
+            raise ConfigError(f"{where}: context_config.{name}",
+                              f"no context of this recipe uses plugin {name!r}"
+                              f"{did_you_mean(str(name), used)}; used: {', '.join(used)}")
+    return {name: _plugin("contexts", name, section.get(name), f"{where}: context_config.{name}",
+                          base_dir) for name in used}
+
+
 def _judges(section: Any, tasks: tuple[Plugin, ...], where: str, base_dir: Path) -> dict[str, Plugin]:
     section = check_type(section, dict, f"{where}: judges")
     judges = {str(n): _plugin("judges", str(n), sub, f"{where}: judges.{n}", base_dir)
@@ -291,6 +267,7 @@ def _with_resolved(recipe: Recipe) -> Recipe:
         "tasks": {t.name: as_dict(t.config) for t in recipe.tasks},
         "controls": {t.name: as_dict(t.config) for t in recipe.controls},
         "contexts": list(recipe.contexts), "beliefs": list(recipe.beliefs),
+        "context_config": {n: as_dict(p.config) for n, p in recipe.context_plugins.items()},
         "judges": {n: as_dict(j.config) for n, j in recipe.judges.items()},
         "prompt": as_dict(recipe.prompt), "analysis": as_dict(recipe.analysis),
         "warmth": as_dict(recipe.warmth),

@@ -10,13 +10,16 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from warmreg import evaluate, manipulation, models, provenance
-from warmreg.api import CAPABILITY, RELIABILITY, ModelSpec, ModelVariant, TrainEnv, content_hash
+from warmreg import models, registry
+from warmreg.api import CAPABILITY, RELIABILITY, ModelSpec, ModelVariant, TrainEnv
+from warmreg.cache import Store, evaluate
 from warmreg.config import as_dict
-from warmreg.prompts import PromptBuilder
+from warmreg.keys import content_hash
 from warmreg.recipe import Plugin, Recipe
-from warmreg.store import Store
-from warmreg.tracking import Tracker
+from warmreg.run import provenance, rows
+from warmreg.run.prompts import PromptBuilder
+from warmreg.run.tracking import Tracker
+from warmreg.warmth import check as warmth_check
 
 
 @dataclass
@@ -82,10 +85,10 @@ def _run_model(recipe: Recipe, tracker: Tracker, parent: str, store: Store, spec
     if not recipe.warmth.enabled:
         return frames, []
     scorer = models.resolve(recipe.warmth.scorer) if recipe.warmth.scorer else base_path
-    rows = manipulation.check(recipe.warmth, store, backend, variants, scorer, recipe.seed)
-    manipulation.log(tracker, rows, variant_runs,
+    checked = warmth_check.check(recipe.warmth, store, backend, variants, scorer, recipe.seed)
+    warmth_check.log(tracker, checked, variant_runs,
                      {k: v for k, v in training_runs.items() if v is not None})
-    return frames, rows
+    return frames, checked
 
 
 def _describe(spec: ModelSpec, base_path: str) -> ModelSpec:
@@ -111,7 +114,7 @@ def _train(recipe, tracker, parent, spec, base_path, name: str, trainer: Plugin)
     job = content_hash(base_path, spec.path, trainer.name, config, recipe.seed)[:12]
     workdir = recipe.workdir / "train" / spec.name / f"{name}-{job}"
     run_id = None
-    if trainer.name.startswith("sft"):
+    if trains(trainer):
         run_id = tracker.child(parent, f"train/{spec.name}/{name}", f"train {spec.name}/{name}",
                                {**_tags(spec, name, trainer.name), "warmreg.run_kind": "training"})
         tracker.log_params(run_id, {f"trainer.{k}": v for k, v in config.items()})
@@ -126,6 +129,12 @@ def _train(recipe, tracker, parent, spec, base_path, name: str, trainer: Plugin)
     return variant, run_id
 
 
+def trains(trainer: Plugin) -> bool:
+    """Whether the trainer declares it fits weights (:class:`warmreg.api.Trainer`); one
+    that does not declare is given a training run, so its metrics are never dropped."""
+    return bool(getattr(registry.load("trainers", trainer.name), "trains", True))
+
+
 def _tags(spec: ModelSpec, variant: str, trainer: str) -> dict:
     return {"warmreg.model": spec.name, "warmreg.model_path": spec.path,
             "warmreg.family": spec.family, "warmreg.size": spec.size,
@@ -134,8 +143,6 @@ def _tags(spec: ModelSpec, variant: str, trainer: str) -> dict:
 
 def _evaluate(recipe, tracker, parent, store, backend, variant: ModelVariant, prompts, categories):
     """Generate, judge and log one variant; return its per-item frame."""
-    from warmreg import records
-
     spec, label = variant.model, f"{variant.model.name}/{variant.variant}"
     run_id = tracker.child(parent, f"eval/{label}", label, {
         **_tags(spec, variant.variant, variant.trainer), "warmreg.run_kind": "variant",
@@ -151,8 +158,8 @@ def _evaluate(recipe, tracker, parent, store, backend, variant: ModelVariant, pr
         label)
     verdicts = evaluate.judge(store, judges, lambda item: task_config[item.task].judge,
                               prompts, gens, label)
-    frame = records.frame(variant, prompts, gens, verdicts, categories)
-    records.log_variant(tracker, run_id, variant, frame)
+    frame = rows.frame(variant, prompts, gens, verdicts, categories)
+    rows.log_variant(tracker, run_id, variant, frame)
     tracker.finish(run_id)
     return frame, run_id
 
@@ -160,11 +167,9 @@ def _evaluate(recipe, tracker, parent, store, backend, variant: ModelVariant, pr
 def _analyse(recipe: Recipe, tracker: Tracker, parent: str, frames, warmth, echo) -> RunResult:
     import pandas as pd
 
-    from warmreg import records
-
     results = pd.concat(frames, ignore_index=True)
     out_dir = recipe.workdir / "report"
     warmth_table = pd.DataFrame(warmth) if warmth else None
-    analysis = records.analyse_and_log(recipe, tracker, parent, results, out_dir, warmth_table)
+    analysis = rows.analyse_and_log(recipe, tracker, parent, results, out_dir, warmth_table)
     echo(f"warmreg: results in {out_dir} and MLflow run {parent}")
     return RunResult(results, analysis, parent, out_dir, tracker.tracking_uri)

@@ -9,7 +9,7 @@ import pytest
 
 from warmreg import api, config, registry
 from warmreg.errors import ConfigError
-from warmreg.tasks import _common
+from warmreg.tasks import loading as _common
 
 from ._helpers import write_jsonl, write_parquet
 

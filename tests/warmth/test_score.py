@@ -3,8 +3,8 @@ import math
 import pytest
 
 from tests.conftest import requires_smollm2
-from warmreg import warmth
-from warmreg.warmth import check_variant, warmth_scores, warmth_summary
+from warmreg.warmth import score as warmth
+from warmreg.warmth.score import check_variant, warmth_scores, warmth_summary
 
 TEXTS = ["We can work through this together.", "The answer is 42.",
          "I'm sorry, but I can't help with that request."]
@@ -94,8 +94,8 @@ def test_warm_texts_score_above_cold_ones_with_smollm2():
 
 
 def test_scores_are_cached_by_scorer_and_text(tmp_path):
-    from warmreg.manipulation import cached_scores
-    from warmreg.store import Store
+    from warmreg.warmth.check import cached_scores
+    from warmreg.cache.store import Store
 
     calls = []
 

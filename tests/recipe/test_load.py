@@ -11,7 +11,7 @@ from warmreg import recipe
 from warmreg.cli import main
 from warmreg.errors import ConfigError
 
-RECIPES = sorted((Path(__file__).parent.parent / "recipes").glob("*.yaml"))
+RECIPES = sorted((Path(__file__).parents[2] / "recipes").glob("*.yaml"))
 MINIMAL = {"name": "t", "models": [{"name": "m", "path": "warmreg/tiny-random-llama"}],
            "tasks": {"triviaqa": {"limit": 2}}}
 

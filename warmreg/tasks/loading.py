@@ -1,4 +1,8 @@
-"""What every task shares: finding its rows, checking them, and a seeded sample.
+"""Loading a task's items the way every built-in task does: public, for plugins too.
+
+:class:`RowTask` is the skeleton of a task read from rows (a ``Config`` with the
+:class:`TaskConfig` fields, rows found from ``source``, one item per row, a seeded sample);
+a task subclasses it and writes ``to_item``. The functions below are what it is built from.
 
 A task's ``source`` names where its rows come from:
 
@@ -21,15 +25,15 @@ smaller sample as its prefix.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from importlib import resources, util
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from warmreg.api import Item, seeded_sample
+from warmreg.api import RELIABILITY, Item, seeded_sample
+from warmreg.keys import rank, short_id
 from warmreg.errors import ConfigError
 
 LETTERS = "ABCDEFGHIJ"
@@ -51,6 +55,64 @@ def check_config(config: Any) -> None:
         raise ValueError("source must be 'bundled', 'hub', a data package name or a file path")
 
 
+@dataclass(frozen=True)
+class TaskConfig:
+    """The fields every task's ``Config`` has (:class:`warmreg.api.TaskConfig`).
+
+    A task's ``Config`` subclasses it, changing defaults and adding its own fields.
+    """
+
+    limit: int | None = None  # items in the seeded sample; None = all
+    judge: str = "answer-match"  # default judge for this task's generations
+    max_new_tokens: int | None = None  # generation length override; None = runner default
+    source: str = BUNDLED  # "bundled", "hub", a data package the task knows, or a local file
+
+    def __post_init__(self) -> None:
+        check_config(self)
+
+
+class RowTask:
+    """A task whose items are rows of a public set (:class:`warmreg.api.Task`).
+
+    A subclass sets ``name`` (the entry-point name), ``category``, ``hub`` and
+    ``packages`` where it has them, and writes :meth:`to_item`. ``id_field`` names the
+    rows' own id; where it is None, or absent from every row, ids are made from content.
+    """
+
+    Config: ClassVar[type] = TaskConfig
+    name: ClassVar[str] = ""
+    category: ClassVar[str] = RELIABILITY
+    refusal_is_correct: ClassVar[bool] = False  # refusing is correct on every item
+    hub: ClassVar[tuple[str, str | None, str] | None] = None  # (dataset, config, split)
+    packages: ClassVar[Mapping[str, tuple[str, str, str]]] = {}  # source -> (module, pin, file)
+    bundled: ClassVar[tuple[str, str] | None] = None  # (package, file); None: warmreg's sample
+    id_field: ClassVar[str | None] = None
+
+    def __init__(self, config: Any = None):
+        self.config = config if config is not None else self.Config()
+
+    def items(self, seed: int) -> list[Item]:
+        """The seeded sample of the task's items (``config.limit`` of them)."""
+        where, rows = load_rows(self.config.source, self.name, hub=self.hub,
+                                packages=self.packages, bundled=self.bundled)
+        self.check_rows(rows, where)
+        content_ids = self.id_field is None or not any(self.id_field in row for row in rows)
+        items = build_items(rows, where, lambda row, n: self.to_item(row, where, n),
+                            content_ids=content_ids)
+        return sample(self.complete(items), seed, self.config.limit)
+
+    def to_item(self, row: Row, where: str, n: int) -> Item | None:
+        """Row ``n`` of ``where`` as an item (None skips it)."""
+        raise NotImplementedError
+
+    def check_rows(self, rows: Sequence[Row], where: str) -> None:
+        """Checks on the whole file before any item is built (none by default)."""
+
+    def complete(self, items: list[Item]) -> list[Item]:
+        """The items after every row is read (e.g. answers derived across rows)."""
+        return items
+
+
 # --------------------------------------------------------------------------- loading
 
 
@@ -59,6 +121,7 @@ def load_rows(
     task: str,
     hub: tuple[str, str | None, str] | None = None,
     packages: Mapping[str, tuple[str, str, str]] | None = None,
+    bundled: tuple[str, str] | None = None,
 ) -> tuple[str, list[Row]]:
     """Rows of a task from its configured source.
 
@@ -67,6 +130,8 @@ def load_rows(
         task: the task's entry-point name (names the bundled file and error messages).
         hub: ``(path, config name, split)`` of the public dataset on the hub.
         packages: source name -> ``(import name, distribution name, file inside it)``.
+        bundled: ``(package, file inside it)`` of the bundled sample; by default
+            warmreg's own ``data/tasks/<task>.jsonl`` (a plugin names its own package).
 
     Returns:
         ``(where, rows)``: a name for the data in error messages, and its rows.
@@ -74,7 +139,8 @@ def load_rows(
     packages = packages or {}
     known = ", ".join([BUNDLED, HUB, *packages])
     if source == BUNDLED:
-        resource = resources.files("warmreg") / "data" / "tasks" / f"{task}.jsonl"
+        package, relpath = bundled or ("warmreg", f"data/tasks/{task}.jsonl")
+        resource = resources.files(package).joinpath(*relpath.split("/"))
         if not resource.is_file():
             sources = ", ".join([HUB, *packages])
             raise ConfigError(f"task {task}", f"has no bundled sample; use source {sources} "
@@ -213,15 +279,7 @@ def unique(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in values if v))
 
 
-def content_id(*parts: Any) -> str:
-    """A short stable id for a row that has none (the same text gets the same id)."""
-    blob = json.dumps(parts, ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
-
-
-def rank(seed: int, key: str) -> str:
-    """Sort key of one item in the seeded order."""
-    return hashlib.sha256(f"{seed}\x00{key}".encode("utf-8")).hexdigest()
+content_id = short_id  # a short stable id for a row that has none
 
 
 def pick(options: Sequence[str], key: str) -> str:
