@@ -76,8 +76,9 @@ def _cmd_judge_agreement(args) -> int:
         run_id = tracker.new_run("judge-agreement", {"warmreg.run_kind": "judge-agreement"})
         tracker.log_params(run_id, {"results": args.results, "other": other_path,
                                     "other_kind": "human" if args.human else "judge"})
-        tracker.log_metrics(run_id, {"kappa": result.kappa, "agreement": result.agreement,
-                                     "n": result.n})
+        tracker.log_metrics(run_id, {"kappa": result.kappa, "kappa_ci_low": result.kappa_ci[0],
+                                     "kappa_ci_high": result.kappa_ci[1],
+                                     "agreement": result.agreement, "n": result.n})
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "confusion.csv"
             result.confusion.to_csv(path)
@@ -115,11 +116,26 @@ def _cmd_analyze(args) -> int:
     results_path = _results_path(args.results, args.out)
     result = analyze(load_results(results_path), reference=args.reference,
                      equivalence_margin_pp=args.margin, length_covariate=args.length_covariate,
-                     cluster_by_item=args.cluster_by_item, warmth=warmth,
+                     cluster_by_item=args.cluster_by_item, warmth=warmth, spec=args.spec,
+                     evaluate_epoch=args.evaluate_epoch,
                      refusal_correct_tasks=tuple(args.refusal_correct_task or ()))
     result.write(args.out)
     print(result.to_markdown())
     print(f"\nTables, figures and summary.md in {args.out}")
+    return 0
+
+
+def _cmd_import_study(args) -> int:
+    from warmreg.analysis.import_study import import_study
+
+    results, counts = import_study(args.directory)
+    if args.out.endswith((".parquet", ".pq")):
+        results.to_parquet(args.out, index=False)
+    else:
+        results.to_csv(args.out, index=False)
+    print(f"{len(results)} rows from {len(counts)} files to {args.out} "
+          f"({int(counts['refusals'].sum())} refusals by the study's filter, "
+          f"{int(counts['dropped_correct_belief'].sum())} 'correct'-belief rows left out)")
     return 0
 
 
@@ -187,12 +203,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reference", default="original", help="reference variant (default: original)")
     p.add_argument("--margin", type=float, default=2.0, help="capability equivalence margin in pp")
     p.add_argument("--length-covariate", action="store_true", help="add response length to the main GLM")
-    p.add_argument("--cluster-by-item", action="store_true", help="cluster-robust SEs by item")
+    p.add_argument("--spec", choices=("warmreg", "study", "both"), default="warmreg",
+                   help="warmreg's own GLMs, the study's released specification, or both "
+                   "(docs/study-spec.md)")
+    p.add_argument("--cluster-by-item", action=argparse.BooleanOptionalAction, default=True,
+                   help="cluster-robust SEs by item in warmreg's GLMs (default: on)")
+    p.add_argument("--evaluate-epoch", type=float, metavar="EPOCH",
+                   help="warmth check: the evaluated checkpoint (default: the warmth table's "
+                   "'evaluated' rows, else the results' checkpoint_epoch)")
     p.add_argument("--refusal-correct-task", action="append", default=None, metavar="TASK",
                    help="task where refusing counts as correct, beside those whose task plugin or "
                         "refusal_is_correct column says so (repeatable)")
     p.add_argument("--warmth", metavar="CSV", help="warmth check table (variant, epoch, score, ci_low, ci_high)")
     p.set_defaults(func=_cmd_analyze)
+
+    p = sub.add_parser("import-study", help="the study's released per-item outputs "
+                       "(<model>/<variant>/<task>_<variant>_outputs.csv) as a results table")
+    p.add_argument("directory", help="the study's repository or its sample_data folder")
+    p.add_argument("--out", required=True, help="results file to write (.parquet or .csv)")
+    p.set_defaults(func=_cmd_import_study)
 
     p = sub.add_parser("compare", help="one table across all models and variants of an MLflow experiment")
     p.add_argument("experiment", help="MLflow experiment name")
@@ -224,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_rewrite)
 
     p = sub.add_parser("judge-agreement",
-                       help="Cohen's kappa and confusion matrix of a judge vs human labels or another judge")
+                       help="Cohen's kappa (95%% CI) and confusion matrix of a judge vs human labels or another judge")
     p.add_argument("results", help="results file (CSV/Parquet) with a verdict column")
     other = p.add_mutually_exclusive_group(required=True)
     other.add_argument("--human", metavar="LABELS", help="CSV/Parquet of human labels on the same rows")

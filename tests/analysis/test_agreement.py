@@ -58,3 +58,19 @@ def test_cli_logs_to_mlflow(tmp_path, capsys):
     assert run.data.metrics["n"] == 3
     assert run.data.metrics["agreement"] == pytest.approx(2 / 3)
     assert "Cohen's kappa" in out
+
+
+def test_kappa_interval_matches_statsmodels_large_sample_se():
+    from statsmodels.stats.inter_rater import cohens_kappa
+
+    a = ["CORRECT"] * 40 + ["INCORRECT"] * 25 + ["CORRECT"] * 8 + ["INCORRECT"] * 5 + ["REFUSED"] * 6
+    b = ["CORRECT"] * 40 + ["INCORRECT"] * 25 + ["INCORRECT"] * 8 + ["CORRECT"] * 4 \
+        + ["REFUSED"] + ["REFUSED"] * 4 + ["CORRECT"] * 2
+    result = agreement.compare(frame(a), frame(b, "label"), "verdict", "label")
+    oracle = cohens_kappa(result.confusion.to_numpy())
+    assert result.kappa == pytest.approx(oracle.kappa)
+    assert result.kappa_se == pytest.approx(oracle.std_kappa, rel=1e-9)
+    low, high = result.kappa_ci
+    assert low == pytest.approx(oracle.kappa - 1.959964 * oracle.std_kappa, abs=1e-4)
+    assert low < result.kappa < high <= 1.0
+    assert "95% CI" in result.to_markdown()

@@ -17,7 +17,7 @@ from warmreg.analysis.simulate import Simulation, simulate_results, true_ame
 
 @pytest.fixture(scope="module")
 def effects(planted_scored):
-    return persona_effects(planted_scored)
+    return persona_effects(planted_scored, cluster_by_item=False)
 
 
 def _ame(tables, variant, analysis, level=""):
@@ -147,27 +147,37 @@ def _small(seed=0, **changes):
     return apply_refusal_policy(validate_results(frame))
 
 
-def test_separated_levels_are_dropped_with_a_note():
+def test_separated_levels_are_kept_and_flagged():
     scored = _small(easy=(lambda f: f["task"] == "easy", "CORRECT"),
                     sad=(lambda f: (f["context"] == "emotion:sad") & (f["variant"] == "warm"),
                          "CORRECT"))
     tables = persona_effects(scored)
     main = _ame(tables, "warm", "main")
-    assert "task easy dropped" in main["notes"]
-    context = tables.ames[tables.ames["analysis"] == "context"]
-    assert set(context["level"]) == {"none", "stakes:high"}
-    assert "context emotion:sad dropped" in context["notes"].iloc[0]
+    subset = scored.query("context == 'none' and belief == 'none' and exclusion == 'kept' "
+                          "and variant in ['original', 'warm']")
+    assert main["n_obs"] == len(subset)  # the error-free task's rows are in the average
+    assert f"all {len(subset)} fitted rows" in main["population"]
+    assert "separated (rows kept" in main["notes"] and "task[T.triviaqa]" in main["notes"]
+    context = tables.ames[tables.ames["analysis"] == "context"].set_index("level")
+    assert set(context.index) == {"none", "emotion:sad", "stakes:high"}
+    assert "persona:context[T.emotion:sad]" in context.loc["emotion:sad", "notes"]
+    assert context.loc["emotion:sad", "ame_pp"] < -5  # warm never errs under sad
     assert tables.skipped.empty
 
 
 def test_unestimable_fits_are_skipped_with_a_reason():
     tables = persona_effects(_small(all=(lambda f: f["task"] != "", "CORRECT")))
     assert tables.ames.empty and set(tables.skipped["reason"]) == {"no variation in the outcome"}
-    arm = _small(warm=(lambda f: f["variant"] == "warm", "INCORRECT"))
-    reasons = set(persona_effects(arm).skipped["reason"])
-    assert any("separation" in r or "without variation" in r for r in reasons)
     only_reference = persona_effects(_small().query("variant == 'original'"))
     assert only_reference.ames.empty and only_reference.skipped.empty
+
+
+def test_a_level_in_one_arm_only_is_left_out_with_a_note():
+    scored = _small()
+    scored = scored[~((scored["context"] == "stakes:high") & (scored["variant"] == "warm"))]
+    context = persona_effects(scored).ames.query("analysis == 'context'")
+    assert set(context["level"]) == {"none", "emotion:sad"}
+    assert "stakes:high left out (in one arm only)" in context["notes"].iloc[0]
 
 
 def test_fit_needs_both_arms(planted_scored):

@@ -88,13 +88,14 @@ def test_tiny_single_model_study_degrades_gracefully(tmp_path):
     assert result.write(tmp_path)["summary"].is_file()
 
 
-def test_separation_is_skipped_with_a_reason(tmp_path):
-    result = analyze(paired(["CORRECT"] * 3, ["INCORRECT", "CORRECT", "CORRECT"]))
-    assert result.ames.empty and len(result.deltas) == 1
-    assert all("separation" in r or "without variation" in r for r in result.skipped["reason"])
-    assert result.metrics["n_glm_skipped"] == len(result.skipped) > 0
-    assert "analyses skipped" in result.to_markdown()
-    assert result.write(tmp_path)["summary"].read_text().count("## Skipped") == 1
+def test_separation_is_fitted_and_flagged(tmp_path):
+    result = analyze(paired(["CORRECT"] * 3, ["INCORRECT", "CORRECT", "CORRECT"]),
+                     cluster_by_item=False)
+    main = result.ames.query("analysis == 'main'").iloc[0]
+    assert main["n_obs"] == 6 and "separated (rows kept" in main["notes"]
+    assert main["ame_pp"] == pytest.approx(100 / 3, abs=1e-3)  # the arms' difference, 1/3 - 0
+    assert "separation" not in " ".join(result.skipped["reason"]) and len(result.deltas) == 1
+    assert result.write(tmp_path)["summary"].is_file()
 
 
 def test_no_variation_and_reference_only():

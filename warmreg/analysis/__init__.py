@@ -20,6 +20,10 @@ The steps, one module each:
 ``margins``               GLM design matrices, fitting, AMEs and their gradients
 ``capability``            capability deltas and TOST equivalence
 ``power``                 McNemar sample size and power (Connor 1987)
+``study``                 the study's four GLMs, exactly as released (``--spec study``)
+``mcnemar``               the study's paired McNemar tables (significance_tests.py)
+``study_report``          :class:`StudyResult`, ``study/...`` metrics, study.md
+``import_study``          the study's public per-item layout → a results table
 ``warmth``                warmth manipulation check beside the effects
 ``figures``               PNG figures (matplotlib, imported lazily)
 ``metrics``               flat metric names (MLflow-safe)

@@ -1,8 +1,11 @@
 """Judge validation: agreement of a judge's verdicts with human labels or another judge.
 
 The study validated its LLM judge against human annotations; ``warmreg judge-agreement``
-does the same for any results file: Cohen's kappa, raw agreement and the confusion
-matrix over the verdict labels, on the rows both files share.
+does the same for any results file: Cohen's kappa with its 95% confidence interval,
+raw agreement and the confusion matrix over the verdict labels, on the rows both files
+share. The interval is kappa ± 1.96·SE with the large-sample standard error of Fleiss,
+Cohen & Everitt (1969), the one reported by standard software (e.g. Stata's ``kap``,
+R's ``psych::cohen.kappa``), clipped to [-1, 1].
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 from warmreg.api import LABELS
 from warmreg.errors import WarmregError
 
+Z95 = 1.959963984540054  # standard normal 97.5% quantile
 KEYS = ("model", "variant", "task", "item_id", "context", "belief")
 
 
@@ -30,9 +34,13 @@ class Agreement:
     kappa: float
     agreement: float
     confusion: "object"  # DataFrame: rows = first rater's labels, columns = second's
+    kappa_se: float = float("nan")  # large-sample SE (Fleiss, Cohen & Everitt 1969)
+    kappa_ci: tuple[float, float] = (float("nan"), float("nan"))  # 95%
 
     def to_markdown(self) -> str:
-        return (f"rows compared: {self.n}\nCohen's kappa: {self.kappa:.3f}\n"
+        low, high = self.kappa_ci
+        return (f"rows compared: {self.n}\nCohen's kappa: {self.kappa:.3f} "
+                f"(95% CI {low:.3f} to {high:.3f}; SE {self.kappa_se:.3f})\n"
                 f"raw agreement: {self.agreement:.3f}\n\n{self.confusion.to_markdown()}")
 
 
@@ -74,4 +82,31 @@ def compare(first, second, first_col: str = "verdict", second_col: str = "verdic
     confusion = pd.DataFrame(matrix, index=pd.Index(labels, name="first"),
                              columns=pd.Index(labels, name="second"))
     kappa = float(cohen_kappa_score(a, b, labels=labels)) if len(labels) > 1 else 1.0
-    return Agreement(len(joined), kappa, float((a.to_numpy() == b.to_numpy()).mean()), confusion)
+    se = kappa_se(matrix)
+    ci = (max(-1.0, kappa - Z95 * se), min(1.0, kappa + Z95 * se))
+    return Agreement(len(joined), kappa, float((a.to_numpy() == b.to_numpy()).mean()), confusion,
+                     se, ci)
+
+
+def kappa_se(matrix) -> float:
+    """Large-sample standard error of Cohen's kappa (Fleiss, Cohen & Everitt 1969).
+
+    With p the confusion proportions, row/column margins r and c, observed agreement
+    po and chance agreement pe: var = [Σ_i p_ii (1 − (r_i + c_i)(1 − κ))² + (1 − κ)²
+    Σ_{i≠j} p_ij (c_i + r_j)² − (κ − pe(1 − κ))²] / (n (1 − pe)²). 0 when pe = 1.
+    """
+    import numpy as np
+
+    counts = np.asarray(matrix, dtype=float)
+    n = counts.sum()
+    p = counts / n
+    rows, cols = p.sum(axis=1), p.sum(axis=0)
+    po, pe = np.trace(p), float(rows @ cols)
+    if pe >= 1:
+        return 0.0
+    kappa = (po - pe) / (1 - pe)
+    diagonal = sum(p[i, i] * (1 - (rows[i] + cols[i]) * (1 - kappa)) ** 2 for i in range(len(p)))
+    weights = (cols[:, None] + rows[None, :]) ** 2  # (c_i + r_j)^2 for cell (i, j)
+    off = (1 - kappa) ** 2 * float((p * weights).sum() - (np.diag(p) * np.diag(weights)).sum())
+    variance = (diagonal + off - (kappa - pe * (1 - kappa)) ** 2) / (n * (1 - pe) ** 2)
+    return float(np.sqrt(max(variance, 0.0)))

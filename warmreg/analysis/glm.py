@@ -29,10 +29,20 @@ which gives the same estimates and covariance as the row-level fit. With
 AME becomes the effect at each row's observed length) or ``cluster_by_item``
 (cluster-robust covariance by (task, item_id)) the fit is row-level.
 
-Fits that cannot be estimated are skipped with a recorded reason: one arm missing, no
-variation, too few clusters, rank-deficient design, or separation. Factor levels or
-fixed-effect levels with no variation in the outcome (perfect separation) are dropped
-before fitting and noted.
+Standard errors are cluster-robust by item by default (an item repeats across
+contexts, beliefs and variants, so its rows are not independent); ``cluster_by_item=False``
+gives the model-based covariance.
+
+Separation: every row is kept. A level with no errors (or only errors) in an arm makes
+its coefficient diverge; the fit is statsmodels' IRLS, run to its convergence criterion
+as the study's scripts run it, and the diverging terms are named in ``notes``. Such rows
+predict ≈0 (or ≈1) under both personas, so they contribute ≈0 to the AME, which still
+averages over them: the population of every AME is all fitted rows, stated in the
+``population`` column. (Firth's penalised likelihood would give finite estimates but
+shrink the AME towards zero differently from the study; keeping rows makes the two
+specifications differ only where ``docs/study-spec.md`` says so.) Levels present in one
+arm only have no contrast and are left out with a note; fits that cannot be estimated
+(one arm missing, no variation at all, too few clusters) are skipped with a reason.
 """
 
 from __future__ import annotations
@@ -43,7 +53,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from warmreg.analysis.margins import Design, ame, fit_glm
+from warmreg.analysis.margins import Design, ame, fit_glm, separated_terms
 from warmreg.analysis.policy import kept
 from warmreg.analysis.results import AnalysisError
 from warmreg.api import RELIABILITY
@@ -91,7 +101,7 @@ def persona_effects(
     *,
     reference: str = "original",
     length_covariate: bool = False,
-    cluster_by_item: bool = False,
+    cluster_by_item: bool = True,
     alpha: float = 0.05,
     per_model: bool = True,
 ) -> GLMTables:
@@ -146,12 +156,17 @@ def _fits(pair: pd.DataFrame, per_model: bool):
 
 _COLUMNS = {
     "ames": ["variant", "analysis", "level", "ame_pp", "se_pp", "ci_low_pp", "ci_high_pp",
-             "p_value", "n_obs", "cov_type", "notes"],
+             "p_value", "n_obs", "population", "cov_type", "notes"],
     "contrasts": ["variant", "analysis", "level", "versus", "diff_pp", "se_pp", "ci_low_pp",
                   "ci_high_pp", "p_value", "wald_chi2", "wald_df", "wald_p"],
     "coefficients": ["variant", "analysis", "subset", "term", "coef", "se", "p_value"],
     "skipped": ["variant", "analysis", "subset", "reason"],
 }
+
+
+def empty_tables() -> GLMTables:
+    """No fits (the study's specification alone runs none of warmreg's GLMs)."""
+    return GLMTables(**{name: _concat([], name) for name in _COLUMNS})
 
 
 def _concat(frames: list, name: str) -> pd.DataFrame:
@@ -183,7 +198,7 @@ def prepare(scored: pd.DataFrame, reference: str, length_covariate: bool) -> pd.
 
 def fit_persona_glm(
     rows: pd.DataFrame, spec: Spec, *, length_covariate: bool = False,
-    cluster_by_item: bool = False, alpha: float = 0.05,
+    cluster_by_item: bool = True, alpha: float = 0.05,
 ) -> dict[str, pd.DataFrame] | str:
     """Fit one GLM and compute its AMEs and contrasts.
 
@@ -196,7 +211,7 @@ def fit_persona_glm(
         ``{"ames", "contrasts", "coefficients"}`` tables, or the reason it was skipped.
     """
     length_covariate = length_covariate and spec.length
-    checked = _drop_separated(rows, spec)
+    checked = _levels(rows, spec)
     if isinstance(checked, str):
         return checked
     rows, levels, notes = checked
@@ -227,46 +242,47 @@ def fit_persona_glm(
     return _tables(row_design if length is not None else design, result, spec, notes, alpha)
 
 
-def _drop_separated(rows: pd.DataFrame, spec: Spec):
-    """Rows, factor levels and notes after dropping levels that separate the outcome."""
+def _levels(rows: pd.DataFrame, spec: Spec):
+    """Rows, factor levels and notes; levels present in one arm only are left out."""
     if rows.empty or rows["persona"].nunique() < 2:
         return "needs rows for both the reference and the variant"
-    notes = []
-    for column in spec.fixed_effects:
-        means = rows.groupby(column, observed=True)["y"].mean()
-        flat = means.index[(means == 0) | (means == 1)]
-        if len(flat) == len(means):
-            return "no variation in the outcome"
-        if len(flat):
-            rows = rows[~rows[column].isin(flat)]
-            notes.append(f"{column} {', '.join(map(str, flat))} dropped (no variation)")
+    if rows["y"].nunique() < 2:
+        return "no variation in the outcome"
     if spec.factor is None:
-        arms = rows.groupby("persona", observed=True)["y"].mean()
-        if ((arms == 0) | (arms == 1)).any():
-            return "perfect separation: one arm has no variation in the outcome"
-        return rows, [None], notes
-    means = rows.groupby([spec.factor, "persona"], observed=True)["y"].mean().unstack("persona")
-    flat = means.isna().any(axis=1) | ((means == 0) | (means == 1)).any(axis=1)
-    if REFERENCE_LEVEL not in means.index or flat.get(REFERENCE_LEVEL, True):
-        return f"reference level '{REFERENCE_LEVEL}' missing or without variation in an arm"
-    dropped = [str(x) for x in means.index[flat]]
-    if dropped:
-        rows = rows[~rows[spec.factor].isin(dropped)]
-        notes.append(f"{spec.factor} {', '.join(dropped)} dropped (an arm without variation)")
-    others = sorted(str(x) for x in means.index[~flat] if x != REFERENCE_LEVEL)
+        return rows, [None], []
+    arms = rows.groupby(spec.factor, observed=True)["persona"].nunique()
+    one_arm = [str(x) for x in arms.index[arms < 2]]
+    notes = [f"{spec.factor} {', '.join(one_arm)} left out (in one arm only)"] if one_arm else []
+    rows = rows[~rows[spec.factor].isin(one_arm)]
+    present = {str(x) for x in rows[spec.factor].unique()}
+    if REFERENCE_LEVEL not in present:
+        return f"reference level '{REFERENCE_LEVEL}' has no rows in both arms"
+    others = sorted(present - {REFERENCE_LEVEL})
     if not others:
         return f"no {spec.factor} level besides '{REFERENCE_LEVEL}' to compare"
     return rows, [REFERENCE_LEVEL, *others], notes
 
 
+def _population(spec: Spec, n_rows: int) -> str:
+    """Which rows an AME of ``spec`` averages over, in words."""
+    where = ", ".join(f"{c} {v}" for c, v in spec.subset) or "every row"
+    factor = f"; each set to the level's {spec.factor}" if spec.factor else ""
+    return f"all {n_rows} fitted rows ({where}{factor})"
+
+
 def _tables(design: Design, result, spec: Spec, notes, alpha):
     params, cov = np.asarray(result.params), np.asarray(result.cov_params())
     z_crit = norm.ppf(1 - alpha / 2)
+    separated = separated_terms(design.names, params, result.bse)
+    if separated:
+        notes = [*notes, f"separated (rows kept, estimates diverge): {', '.join(separated)}"]
     effects = {level: ame(design, params, level) for level in design.levels}
     cov_type = "cluster(item)" if result.cov_type == "cluster" else "nonrobust"
     ame_rows = [_estimate(e, g, cov, z_crit) | {"level": level or "", "cov_type": cov_type}
                 for level, (e, g) in effects.items()]
-    ames = pd.DataFrame(ame_rows).assign(analysis=spec.analysis, n_obs=int(design.weights.sum()),
+    n_obs = int(design.weights.sum())
+    ames = pd.DataFrame(ame_rows).assign(analysis=spec.analysis, n_obs=n_obs,
+                                         population=_population(spec, n_obs),
                                          notes="; ".join(notes))
     contrasts = _contrasts(design, result, effects, cov, z_crit, spec)
     coefficients = pd.DataFrame({"analysis": spec.analysis, "term": design.names,

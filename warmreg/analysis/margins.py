@@ -91,31 +91,36 @@ class Design:
 
 
 def fit_glm(design: Design, endog: np.ndarray, start=None, groups=None):
-    """Fitted statsmodels GLM results, or why there are none.
+    """Fitted statsmodels GLM results (IRLS; from ``start`` when given), or why there are none.
 
-    Without ``start`` the fit is IRLS; with it (row-level refits) Newton from there.
+    Quasi-separation does not stop the fit: the estimates of separated terms diverge
+    and :func:`separated_terms` names them; the rows stay in the fit and in every AME.
     """
     exog = design.matrix()
     if np.linalg.matrix_rank(exog.T @ exog, hermitian=True) < exog.shape[1]:
         return "design is rank deficient (a factor level appears in one arm only?)"
     model = sm.GLM(endog, exog, family=sm.families.Binomial())
-    kwargs = {} if start is None else {"start_params": start, "method": "newton", "disp": 0}
+    kwargs = {} if start is None else {"start_params": start}
     if groups is not None:
         kwargs.update(cov_type="cluster", cov_kwds={"groups": groups})
     # statsmodels' PerfectSeparationWarning also fires for a saturated model of
     # collapsed counts (fitted proportions equal the observed ones), which is fine;
-    # real separation shows as diverging coefficients or standard errors instead.
+    # real separation shows as diverging coefficients, reported by separated_terms.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = model.fit(**kwargs)
-    converged = result.converged if start is None else result.mle_retvals["converged"]
-    if not converged or any(issubclass(w.category, ConvergenceWarning) for w in caught):
+    if not result.converged or any(issubclass(w.category, ConvergenceWarning) for w in caught):
         return "fit did not converge"
-    bse = np.asarray(result.bse)
-    if (not np.all(np.isfinite(bse)) or bse.max() > MAX_SE
-            or np.abs(result.params).max() > MAX_ABS_COEF):
-        return "quasi-complete separation (coefficients diverge)"
+    if not np.all(np.isfinite(np.asarray(result.params))):
+        return "fit gave non-finite coefficients"
     return result
+
+
+def separated_terms(names: list[str], params, bse) -> list[str]:
+    """Terms whose estimate diverges (quasi-separation): |coef| or SE beyond the limits."""
+    params, bse = np.asarray(params), np.asarray(bse)
+    diverging = (np.abs(params) > MAX_ABS_COEF) | ~np.isfinite(bse) | (bse > MAX_SE)
+    return [name for name, flag in zip(names, diverging) if flag]
 
 
 def ame(design: Design, params: np.ndarray, level: str | None = None):

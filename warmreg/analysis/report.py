@@ -5,6 +5,11 @@ controls, warmth) and returns an :class:`AnalysisResult`: the tables as DataFram
 flat ``metrics`` dict (names in :mod:`warmreg.analysis.metrics`), ``write(out_dir)``
 for CSVs, ``summary.md`` and figures, and ``to_markdown()`` for the end-of-run table.
 Steps that the data cannot support are skipped with a reason in ``skipped``.
+
+``spec`` chooses the inferential specification: ``warmreg`` (its own GLMs,
+:mod:`warmreg.analysis.glm`), ``study`` (the study's released models and McNemar tables,
+:mod:`warmreg.analysis.study_report`, instead of warmreg's GLMs) or ``both``. The
+descriptive tables (rates, paired deltas, capability, warmth) are the same in each.
 """
 
 from __future__ import annotations
@@ -19,16 +24,19 @@ import pandas as pd
 from warmreg.analysis import figures
 from warmreg.analysis._format import markdown_table, percent, pp
 from warmreg.analysis.capability import capability_controls
-from warmreg.analysis.glm import persona_effects
+from warmreg.analysis.glm import empty_tables, persona_effects
 from warmreg.analysis.metrics import build_metrics
 from warmreg.analysis.paired import COUNTS, mcnemar_tests, paired_counts
 from warmreg.analysis.policy import DEFAULT_REFUSAL_CORRECT_TASKS, apply_refusal_policy
 from warmreg.analysis.rates import error_rates, paired_deltas
 from warmreg.analysis.results import CELL, AnalysisError, ResultsError, validate_results
-from warmreg.analysis.warmth import validate_warmth, warmth_at_epoch, warmth_beside_effects
+from warmreg.analysis.study_report import StudyResult, study_analysis
+from warmreg.analysis.warmth import (evaluated_epochs, validate_warmth, warmth_at_epoch,
+                                     warmth_beside_effects)
 from warmreg.api import RELIABILITY
 from warmreg.errors import did_you_mean
 
+SPECS = ("warmreg", "study", "both")
 TABLES = ("rates", "deltas", "ames", "contrasts", "coefficients", "capability", "skipped")
 
 
@@ -50,7 +58,9 @@ class AnalysisResult:
         counts: row totals (n_rows, n_scored, n_excluded_refused, n_unparseable).
         settings: the options the analysis ran with.
         model_info: model → {"family", "size"} where the table has those columns.
-        metrics: flat name → value, see :mod:`warmreg.analysis.metrics`.
+        metrics: flat name → value, see :mod:`warmreg.analysis.metrics` (and
+            :mod:`warmreg.analysis.study_report` for ``study/...``).
+        study: the study's own specification (``spec`` study or both), or None.
     """
 
     rates: pd.DataFrame
@@ -66,6 +76,7 @@ class AnalysisResult:
     settings: dict
     model_info: dict[str, dict[str, str]] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
+    study: StudyResult | None = None
 
     def write(self, out_dir: str | Path) -> dict[str, Path]:
         """Write every table (CSV), ``metrics.json``, ``summary.md`` and the figures.
@@ -87,6 +98,8 @@ class AnalysisResult:
         if self.warmth is not None:
             paths["warmth"] = out / "warmth.csv"
             self.warmth.to_csv(paths["warmth"], index=False)
+        if self.study is not None:
+            paths.update(self.study.write(out))
         paths["summary"] = out / "summary.md"
         paths["summary"].write_text(self.summary_markdown(images=paths))
         return paths
@@ -105,14 +118,23 @@ class AnalysisResult:
         return paths
 
     def to_markdown(self) -> str:
-        """The short end-of-run summary: error rates, deltas, persona effects, controls, warmth."""
+        """The end-of-run summary: the study's tables (spec study/both), then warmreg's."""
+        study = [self.study.to_markdown()] if self.study is not None else []
+        if self.settings.get("spec") == "study":
+            return "\n\n".join(study)
+        return "\n\n".join(study + [self._warmreg_markdown()])
+
+    def _warmreg_markdown(self) -> str:
+        """Error rates, deltas, persona effects, controls and warmth (warmreg's spec)."""
         parts = ["### Error rates (items scored) and deltas vs "
                  f"`{self.settings['reference']}` (context none, belief none)",
                  markdown_table(self._headline())]
         effects = self._effects_line()
         if effects:
+            cov = "cluster-robust by item" if self.settings["cluster_by_item"] else "model-based"
             parts += ["### Persona effect (AME, pp, 95% CI; binomial GLM, model and task "
-                      "fixed effects)", effects]
+                      f"fixed effects, {cov} SEs; each AME averages over every fitted row, "
+                      "population in ames.csv)", effects]
         if not self.capability.empty:
             cap = self.capability.assign(
                 delta=[pp(*r) for r in self.capability[["delta_pp", "ci_low_pp",
@@ -209,9 +231,11 @@ def analyze(
     refusal_correct_tasks: Sequence[str] = DEFAULT_REFUSAL_CORRECT_TASKS,
     equivalence_margin_pp: float = 2.0,
     length_covariate: bool = False,
-    cluster_by_item: bool = False,
+    cluster_by_item: bool = True,
     warmth: pd.DataFrame | None = None,
     alpha: float = 0.05,
+    spec: str = "warmreg",
+    evaluate_epoch: float | None = None,
 ) -> AnalysisResult:
     """Run the study's statistics on a per-item results table.
 
@@ -220,10 +244,16 @@ def analyze(
         reference: the variant every other variant is compared with.
         refusal_correct_tasks: tasks where a refusal counts as correct.
         equivalence_margin_pp: capability equivalence margin (pp).
-        length_covariate: adjust the main-effect GLMs for response length.
-        cluster_by_item: cluster-robust GLM standard errors by (task, item_id).
+        length_covariate: adjust the main-effect GLMs for response length (and, in
+            the study's specification, every model for raw length in characters).
+        cluster_by_item: cluster-robust GLM standard errors by (task, item_id)
+            (warmreg's specification; the study's is model-based, as released).
         warmth: the warmth check table (variant, epoch, score, ci_low, ci_high).
         alpha: 1 − confidence level of every interval; FDR level.
+        spec: ``warmreg`` (its own GLMs), ``study`` (the study's released
+            specification, :mod:`warmreg.analysis.study`) or ``both``.
+        evaluate_epoch: the evaluated checkpoint for the warmth check; by default
+            the table's ``evaluated`` rows, else the results' ``checkpoint_epoch``.
 
     Raises:
         ResultsError: a malformed table or no rows for ``reference``.
@@ -232,6 +262,9 @@ def analyze(
     """
     if not 0 < alpha < 1:
         raise AnalysisError(f"alpha must be in (0, 1), got {alpha}")
+    if spec not in SPECS:
+        raise AnalysisError(f"unknown analysis spec '{spec}'{did_you_mean(spec, SPECS)} "
+                            f"(choose from: {', '.join(SPECS)})")
     frame = validate_results(df)
     variants = sorted(frame["variant"].unique())
     if reference not in variants:
@@ -242,11 +275,15 @@ def analyze(
     deltas = paired_deltas(counts, alpha=alpha).merge(
         mcnemar_tests(counts, alpha=alpha)[[*CELL, *COUNTS, "b", "c", "odds_ratio", "cohens_g",
                                             "p_value", "q_value", "significant"]], on=list(CELL))
-    glm = persona_effects(scored, reference=reference, length_covariate=length_covariate,
-                          cluster_by_item=cluster_by_item, alpha=alpha)
+    glm = (empty_tables() if spec == "study" else
+           persona_effects(scored, reference=reference, length_covariate=length_covariate,
+                           cluster_by_item=cluster_by_item, alpha=alpha))
+    study = None if spec == "warmreg" else study_analysis(
+        scored, reference=reference, length_covariate=length_covariate, alpha=alpha)
     settings = dict(reference=reference, refusal_correct_tasks=list(refusal_correct_tasks),
                     equivalence_margin_pp=equivalence_margin_pp, alpha=alpha,
-                    length_covariate=length_covariate, cluster_by_item=cluster_by_item)
+                    length_covariate=length_covariate, cluster_by_item=cluster_by_item,
+                    spec=spec)
     result = AnalysisResult(
         rates=_plain(error_rates(scored, alpha=alpha)), deltas=_plain(deltas), ames=glm.ames,
         contrasts=glm.contrasts, coefficients=glm.coefficients,
@@ -254,10 +291,11 @@ def analyze(
                                               margin_pp=equivalence_margin_pp, alpha=alpha)),
         skipped=glm.skipped,
         warmth=None if warmth is None else warmth_beside_effects(
-            warmth_at_epoch(warmth, reference=reference), glm.ames),
+            warmth_at_epoch(warmth, evaluate_epoch, reference=reference,
+                            evaluated=evaluated_epochs(frame)), glm.ames),
         warmth_by_epoch=None if warmth is None else validate_warmth(warmth),
-        counts=_counts(scored), settings=settings, model_info=_model_info(frame))
-    result.metrics = build_metrics(result)
+        counts=_counts(scored), settings=settings, model_info=_model_info(frame), study=study)
+    result.metrics = build_metrics(result) | (study.metrics if study else {})
     return result
 
 

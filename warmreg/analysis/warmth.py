@@ -3,8 +3,14 @@
 The check itself (a SocioT-style score per checkpoint) is computed elsewhere; this
 module only selects and formats its table: columns ``variant``, ``epoch``, ``score``
 (or ``mean``, as :func:`warmreg.warmth.score.warmth_summary` names it), ``ci_low``,
-``ci_high`` and optionally ``model``. ``epoch`` may be empty for variants
-without training (``original``, ``system-prompt``).
+``ci_high`` and optionally ``model`` and ``evaluated`` (true on the checkpoint the
+variant was evaluated at, as :func:`warmreg.warmth.check.check` marks it). ``epoch`` may
+be empty for variants without training (``original``, ``system-prompt``).
+
+Which checkpoint stands beside the effects follows the run, never a constant: an
+explicit epoch when one is given; else the rows marked ``evaluated``; else the
+``checkpoint_epoch`` the results table records for the variant (the trainer's
+``evaluate_epoch``); a variant with several checkpoints and none of these is an error.
 """
 
 from __future__ import annotations
@@ -15,7 +21,6 @@ import pandas as pd
 from warmreg.analysis.results import ResultsError
 
 WARMTH_COLUMNS = ("variant", "epoch", "score", "ci_low", "ci_high")
-EVALUATED_EPOCH = 2.0  # the study evaluates the epoch-2 checkpoint
 
 
 def validate_warmth(table: pd.DataFrame) -> pd.DataFrame:
@@ -46,16 +51,52 @@ def validate_warmth(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def warmth_at_epoch(
-    table: pd.DataFrame, epoch: float = EVALUATED_EPOCH, *, reference: str = "original"
-) -> pd.DataFrame:
-    """One row per (model, variant): the checkpoint nearest ``epoch`` and its delta.
+def evaluated_epochs(results: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """(model, variant) → the checkpoint epoch its results were generated at.
 
-    Rows without an epoch stand for the whole variant. ``delta`` is the score minus
-    the reference's score for the same model (NaN when there is no reference row).
+    Read from the results' ``checkpoint_epoch`` column (a run writes it from the
+    trainer's ``evaluate_epoch``); variants without one (untrained) are absent.
+    """
+    if "checkpoint_epoch" not in results:
+        return {}
+    epochs = pd.to_numeric(results["checkpoint_epoch"], errors="coerce")
+    rows = results[["model", "variant"]].astype(str).assign(epoch=epochs).dropna()
+    return {(m, v): float(e) for (m, v), e in rows.groupby(["model", "variant"])["epoch"].first()
+            .items()}
+
+
+def warmth_at_epoch(
+    table: pd.DataFrame, epoch: float | None = None, *, reference: str = "original",
+    evaluated: dict[tuple[str, str], float] | None = None,
+) -> pd.DataFrame:
+    """One row per (model, variant): the evaluated checkpoint and its delta.
+
+    Args:
+        table: the warmth table (every checkpoint).
+        epoch: pick the checkpoint nearest this epoch for every variant.
+        reference: ``delta`` is the score minus this variant's, per model.
+        evaluated: (model, variant) → evaluated epoch (:func:`evaluated_epochs`),
+            used where the table has no ``evaluated`` column.
+
+    Raises:
+        ResultsError: a variant with several checkpoints and no way to tell which
+            one was evaluated (pass ``epoch``).
     """
     rows = validate_warmth(table)
-    distance = (rows["epoch"] - epoch).abs().fillna(-1.0)  # untrained rows first
+    target = rows.apply(lambda r: _target(r, epoch, evaluated or {}), axis=1)
+    if "evaluated" in rows and epoch is None:
+        flagged = rows["evaluated"].astype(str).str.lower().isin(("true", "1", "1.0"))
+        rows = rows[flagged.to_numpy()]
+        target = target[flagged.to_numpy()]
+    ambiguous = target.isna() & rows["epoch"].notna()
+    counts = rows.groupby(["model", "variant"])["epoch"].transform("count")
+    if (ambiguous & (counts > 1)).any():
+        bad = rows[(ambiguous & (counts > 1)).to_numpy()].iloc[0]
+        raise ResultsError(f"warmth table: variant '{bad['variant']}' has several checkpoints "
+                           "and nothing says which was evaluated (no 'evaluated' column, no "
+                           "checkpoint_epoch in the results): pass the evaluated epoch "
+                           "(--evaluate-epoch)")
+    distance = (rows["epoch"] - target).abs().fillna(-1.0)  # untrained or single rows first
     rows = rows.assign(_distance=distance, _later=-rows["epoch"].fillna(0))
     picked = (rows.sort_values(["model", "variant", "_distance", "_later"])
               .groupby(["model", "variant"], sort=True).head(1)
@@ -63,6 +104,15 @@ def warmth_at_epoch(
     base = picked[picked["variant"] == reference].set_index("model")["score"]
     picked["delta"] = picked["score"] - picked["model"].map(base)
     return picked.reset_index(drop=True)
+
+
+def _target(row, epoch: float | None, evaluated: dict) -> float:
+    if epoch is not None:
+        return float(epoch)
+    found = evaluated.get((str(row["model"]), str(row["variant"])))
+    if found is None and str(row["model"]) == "":  # a table without models: any model's
+        found = next((e for (_, v), e in evaluated.items() if v == str(row["variant"])), None)
+    return float("nan") if found is None else float(found)
 
 
 def warmth_beside_effects(warmth: pd.DataFrame, ames: pd.DataFrame) -> pd.DataFrame:

@@ -28,7 +28,8 @@ class AnalysisOptions:
     refusal_correct_tasks: tuple[str, ...] = ()
     equivalence_margin_pp: float = 2.0  # TOST margin for capability controls, in pp
     length_covariate: bool = False  # add response length to the main-effect GLM
-    cluster_by_item: bool = False  # cluster-robust SEs by item in the GLMs
+    cluster_by_item: bool = True  # cluster-robust SEs by item in warmreg's GLMs
+    spec: Literal["warmreg", "study", "both"] = "warmreg"  # whose inferential specification
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,8 @@ def analyse_and_log(recipe, tracker, parent: str, results, out_dir: Path, warmth
                        refusal_correct_tasks=tuple(options.refusal_correct_tasks),
                        equivalence_margin_pp=options.equivalence_margin_pp,
                        length_covariate=options.length_covariate,
-                       cluster_by_item=options.cluster_by_item, warmth=warmth)
+                       cluster_by_item=options.cluster_by_item, warmth=warmth,
+                       spec=options.spec)
     if warmth is not None:
         warmth.to_csv(out_dir / "warmth_by_checkpoint.csv", index=False)
     analysis.write(out_dir)
