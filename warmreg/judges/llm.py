@@ -18,6 +18,9 @@ from typing import Any, ClassVar, Iterator, Sequence
 
 from warmreg.api import (CORRECT, INCORRECT, REFUSED, UNPARSEABLE, GenerationParams, Item,
                          Message, ModelSpec, ModelVariant, Verdict, content_hash)
+from warmreg import registry
+from warmreg.config import build
+from warmreg.errors import ConfigError, PluginError
 from warmreg.judges._common import fingerprint, is_empty, refusal_verdict
 
 VERSION = "1"  # bump when the prompt or parsing changes: part of every verdict's cache key
@@ -90,15 +93,16 @@ class LLMJudge:
         model: str  # model name or path the backend serves as the judge
         backend: str = "openai"  # backend plugin that serves the judge model
         backend_config: dict[str, Any] = field(default_factory=dict)  # that backend's Config
-        max_new_tokens: int = 256  # room for brief reasoning and the verdict line
+        max_new_tokens: int = field(default=256, metadata={"min": 1, "max": 1 << 20}) # room for brief reasoning and the verdict line
         rubric: str | None = None  # replaces the grading instructions; case and format stay
-        chunk_size: int = 256  # pairs per backend call: bounds memory on large runs
+        chunk_size: int = field(default=256, metadata={"min": 1}) # pairs per backend call: bounds memory on large runs
 
         def __post_init__(self):
             if not self.model:
                 raise ValueError("model must name the judge model")
             if self.max_new_tokens < 1 or self.chunk_size < 1:
                 raise ValueError("max_new_tokens and chunk_size must be at least 1")
+            backend_config(self.backend, self.backend_config)  # a typo fails at validate
 
     def __init__(self, config: Config):
         self.config = config
@@ -164,10 +168,21 @@ class LLMJudge:
         return Verdict(label, self.name, text)
 
 
+def backend_config(name: str, section: dict[str, Any]):
+    """The backend plugin's class and its ``Config`` built from ``section``, strictly.
+
+    Raises:
+        ConfigError: an unknown backend or a bad key; the key path is relative
+            (``backend``, ``backend_config.KEY``) so the recipe's build prefixes it.
+    """
+    try:
+        cls = registry.load("backends", name)
+    except PluginError as exc:
+        raise ConfigError("backend", str(exc)) from None
+    return cls, build(cls.Config, section, "backend_config")
+
+
 def _load_backend(name: str, section: dict[str, Any]):
     """Build a backend plugin through the registry, its config checked strictly."""
-    from warmreg import registry
-    from warmreg.config import build
-
-    cls = registry.load("backends", name)
-    return cls(build(cls.Config, section, f"judge llm: backend_config ({name})"))
+    cls, config = backend_config(name, section)
+    return cls(config)

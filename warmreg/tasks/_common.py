@@ -38,6 +38,10 @@ HUB = "hub"
 
 Row = dict[str, Any]
 
+# Field metadata (bounds checked by warmreg.config.build) of the fields every task has.
+LIMIT = {"min": 0}
+MAX_NEW_TOKENS = {"min": 1, "max": 1 << 20}
+
 
 def check_config(config: Any) -> None:
     """Reject impossible values of the fields every task Config has (raises ValueError)."""

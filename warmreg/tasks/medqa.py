@@ -16,7 +16,7 @@ letter; use the ``choice`` judge then.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from warmreg import api
 from warmreg.errors import ConfigError
@@ -29,9 +29,9 @@ ASK = "Please answer with the letter of the correct option."
 
 @dataclass(frozen=True)
 class Config:
-    limit: int | None = None  # items in the seeded sample; None = all
+    limit: int | None = field(default=None, metadata=_common.LIMIT)  # items in the seeded sample; None = all
     judge: str = "answer-match"  # default judge ("choice" with show_options)
-    max_new_tokens: int | None = None  # generation length override; None = runner default
+    max_new_tokens: int | None = field(default=None, metadata=_common.MAX_NEW_TOKENS)  # generation length override; None = runner default
     source: str = "bundled"  # "bundled", "hub" or a local JSON/JSONL/Parquet file
     show_options: bool = False  # list the lettered options in the question
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import string
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from warmreg import api
 from warmreg.tasks import _common
@@ -31,9 +31,9 @@ HUB = ("mandarjoshi/trivia_qa", "rc.nocontext", "validation")
 
 @dataclass(frozen=True)
 class Config:
-    limit: int | None = None  # items in the seeded sample; None = all
+    limit: int | None = field(default=None, metadata=_common.LIMIT)  # items in the seeded sample; None = all
     judge: str = "answer-match"  # default judge for this task's generations
-    max_new_tokens: int | None = None  # generation length override; None = runner default
+    max_new_tokens: int | None = field(default=None, metadata=_common.MAX_NEW_TOKENS)  # generation length override; None = runner default
     source: str = "bundled"  # "bundled", "hub" or a local JSON/JSONL/Parquet file
 
     def __post_init__(self) -> None:

@@ -17,7 +17,7 @@ first incorrect option.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from warmreg import api
@@ -29,9 +29,9 @@ HUB = ("truthfulqa/truthful_qa", "generation", "validation")
 
 @dataclass(frozen=True)
 class Config:
-    limit: int | None = None  # items in the seeded sample; None = all
+    limit: int | None = field(default=None, metadata=_common.LIMIT)  # items in the seeded sample; None = all
     judge: str = "answer-match"  # default judge for this task's generations
-    max_new_tokens: int | None = None  # generation length override; None = runner default
+    max_new_tokens: int | None = field(default=None, metadata=_common.MAX_NEW_TOKENS)  # generation length override; None = runner default
     source: str = "bundled"  # "bundled", "hub" or a local JSON/JSONL/Parquet file
     format: Literal["open", "mc"] = "open"  # open question, or multiple choice (see above)
 

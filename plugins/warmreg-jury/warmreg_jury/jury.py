@@ -60,7 +60,9 @@ def build_jurors(jurors: Sequence[Mapping[str, Any]]) -> list[tuple[str, Any]]:
     """``(name, judge)`` of every juror, built through the registry like a recipe's judges.
 
     Raises:
-        ValueError: no jurors, a juror without a name, an unknown judge or a bad config.
+        ValueError: no jurors, or a juror without a name.
+        ConfigError: an unknown judge or a bad juror config, with a relative key path
+            (``jurors[0].KEY``) that the recipe's build prefixes with the judge's section.
     """
     if not jurors:
         raise ValueError("jurors: name at least one judge, e.g. [{name: answer-match}]")
@@ -72,9 +74,10 @@ def build_jurors(jurors: Sequence[Mapping[str, Any]]) -> list[tuple[str, Any]]:
             raise ValueError(f"jurors[{i}]: 'name' must name a judge plugin")
         try:
             cls = registry.load("judges", name)
-            built.append((name, cls(build(cls.Config, section, f"jurors[{i}] ({name})"))))
-        except (PluginError, ConfigError) as exc:
-            raise ValueError(f"jurors[{i}]: {exc}") from None
+        except PluginError as exc:
+            raise ConfigError(f"jurors[{i}].name", str(exc)) from None
+        # a relative key path: the recipe's build prefixes it with judges.<name>.
+        built.append((name, cls(build(cls.Config, section, f"jurors[{i}]"))))
     return built
 
 

@@ -48,9 +48,9 @@ FIELDS = ("id", "question", "answer", "incorrect")
 
 @dataclass(frozen=True)
 class Config:
-    limit: int | None = None  # items in the seeded sample; None = all
+    limit: int | None = field(default=None, metadata={"min": 0})  # items in the seeded sample; None = all
     judge: str = "answer-match"  # default judge for this task's generations
-    max_new_tokens: int | None = None  # generation length override; None = runner default
+    max_new_tokens: int | None = field(default=None, metadata={"min": 1, "max": 1 << 20})  # generation length override; None = runner default
     # a JSON-lines file of questions (schema above); None = the bundled set
     data: str | None = field(default=None, metadata={"file": True})
 
