@@ -116,7 +116,8 @@ def load(path: str | Path, overrides: tuple[str, ...] = ()) -> Recipe:
         raise ConfigError(where, "a recipe is a mapping of keys")
     for item in overrides:
         apply_override(raw, item, where)
-    return validate(raw, path)
+    with registry.cached():
+        return validate(raw, path)
 
 
 def apply_override(raw: dict, assignment: str, where: str) -> None:

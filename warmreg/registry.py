@@ -7,6 +7,7 @@ the same groups a third party uses.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from dataclasses import dataclass
 from importlib import metadata
@@ -38,14 +39,37 @@ class PluginInfo:
         return f"{self.dist} {self.version}"
 
 
+_snapshot: dict[str, dict[str, PluginInfo]] | None = None  # set inside cached()
+
+
+@contextlib.contextmanager
+def cached():
+    """Read each kind's entry points once inside the block (e.g. one recipe's validation).
+
+    A metadata scan costs ~10 ms; validating a recipe asks for dozens of plugins.
+    Outside the block every call rescans, so plugins installed meanwhile are seen.
+    """
+    global _snapshot
+    outer = _snapshot
+    _snapshot = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _snapshot = outer
+
+
 def discover(kind: str) -> dict[str, PluginInfo]:
     """All plugins of a kind by name, without importing any of them."""
+    if _snapshot is not None and kind in _snapshot:
+        return dict(_snapshot[kind])
     found: dict[str, PluginInfo] = {}
     for ep in metadata.entry_points(group=group(kind)):
         dist = getattr(ep, "dist", None)
         name = dist.metadata["Name"] if dist is not None else "?"
         version = dist.version if dist is not None else "?"
         found.setdefault(ep.name, PluginInfo(kind, ep.name, ep.value, name, version))
+    if _snapshot is not None:
+        _snapshot[kind] = dict(found)
     return found
 
 
