@@ -71,16 +71,39 @@ def loads(text: str, where: str) -> Any:
 
 
 def _check_depth(text: str, where: str) -> None:
-    """Reject nesting deeper than MAX_DEPTH while streaming events (no recursion)."""
-    depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    """Reject nesting deeper than MAX_DEPTH while streaming events (no recursion).
+
+    The pure-Python parser keeps its state on a list, so any depth parses; each open
+    collection is ``[is_mapping, next_is_key, current key or index]`` for the key path.
+    """
+    stack: list[list] = []
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, _COLLECTION_END):
+            stack.pop()
+            continue
+        if not isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, *_COLLECTION_START)):
+            continue
+        if stack:
+            top = stack[-1]
+            if not top[0]:
+                top[2] += 1
+            elif top[1]:
+                top[1], top[2] = False, getattr(event, "value", None) or "?"
+            else:
+                top[1] = True
         if isinstance(event, _COLLECTION_START):
-            depth += 1
-            if depth > MAX_DEPTH:
-                line = event.start_mark.line + 1
-                raise ConfigError(where, f"nested more than {MAX_DEPTH} levels deep (line {line})")
-        elif isinstance(event, _COLLECTION_END):
-            depth -= 1
+            is_mapping = isinstance(event, yaml.MappingStartEvent)
+            stack.append([is_mapping, True, None if is_mapping else -1])
+            if len(stack) > MAX_DEPTH:
+                raise ConfigError(_at(where, _dotted(stack[:-1])), f"nested more than "
+                                  f"{MAX_DEPTH} levels deep (line {event.start_mark.line + 1})")
+
+
+def _dotted(stack: list[list]) -> str:
+    path = ""
+    for is_mapping, _, key in stack:
+        path += (f".{key}" if path else str(key)) if is_mapping else f"[{key}]"
+    return path
 
 
 def _check_graph(root: yaml.Node, where: str) -> None:
