@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections.abc
 import dataclasses
+import functools
 import math
 import re
 import types
@@ -38,7 +39,7 @@ def build(cls: type, section: Mapping[str, Any] | None, where: str, base_dir: Pa
     if not isinstance(section, Mapping):
         raise ConfigError(where, f"expected a mapping, got {type(section).__name__}")
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     values = {}
     for key, value in section.items():
         if key not in fields:
@@ -59,6 +60,12 @@ def build(cls: type, section: Mapping[str, Any] | None, where: str, base_dir: Pa
         raise ConfigError(f"{where}.{exc.where}" if exc.where else where, exc.message) from None
     except (TypeError, ValueError) as exc:
         raise ConfigError(where, str(exc)) from None
+
+
+@functools.lru_cache(maxsize=None)
+def _hints(cls: type) -> dict[str, Any]:
+    """Resolved type hints of a dataclass (string annotations compile once per class)."""
+    return typing.get_type_hints(cls)
 
 
 def _required(f: dataclasses.Field) -> bool:

@@ -73,11 +73,23 @@ def loads(text: str, where: str) -> Any:
 def _check_depth(text: str, where: str) -> None:
     """Reject nesting deeper than MAX_DEPTH while streaming events (no recursion).
 
-    The pure-Python parser keeps its state on a list, so any depth parses; each open
-    collection is ``[is_mapping, next_is_key, current key or index]`` for the key path.
+    libyaml is tried first (fast); it gives up at its own depth limit with a bare
+    YAMLError, and then the pure-Python parser, which keeps its state on a list and so
+    parses any depth, finds the key path. Each open collection is
+    ``[is_mapping, next_is_key, current key or index]``.
     """
+    if _Loader is not yaml.SafeLoader:
+        try:
+            _depth_pass(text, where, _Loader)
+            return
+        except yaml.YAMLError:
+            pass
+    _depth_pass(text, where, yaml.SafeLoader)
+
+
+def _depth_pass(text: str, where: str, loader: type) -> None:
     stack: list[list] = []
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, _COLLECTION_END):
             stack.pop()
             continue
