@@ -27,10 +27,10 @@ class WarmthOptions:
     enabled: bool = True  # run the manipulation check
     scorer: str | None = None  # causal LM that scores warmth (default: each model's base)
     data: str | None = field(default=None, metadata={"file": True})  # validation prompts JSONL
-    prompts: int | None = field(default=None, metadata={"min": 1}) # use the first N validation prompts (None: all)
+    prompts: int | None = field(default=None, metadata={"min": 1})  # use the first N validation prompts (None: all)
     every_checkpoint: bool = True  # score every saved checkpoint, not only the evaluated one
-    max_new_tokens: int = field(default=64, metadata={"min": 1, "max": 1 << 20}) # reply length generated per prompt
-    max_tokens: int = field(default=64, metadata={"min": 1, "max": 1 << 20}) # tokens of each reply that are scored
+    max_new_tokens: int = field(default=64, metadata={"min": 1, "max": 1 << 20})  # reply length generated per prompt
+    max_tokens: int = field(default=64, metadata={"min": 1, "max": 1 << 20})  # tokens of each reply that are scored
 
 
 def checkpoint_variants(variant: ModelVariant, every: bool) -> list[ModelVariant]:

@@ -32,7 +32,7 @@ class AnalysisOptions:
 
     reference: str = "original"  # variant every other variant is compared with
     refusal_correct_tasks: tuple[str, ...] = ("mask-disinfo",)  # refusing counts as correct
-    equivalence_margin_pp: float = field(default=2.0, metadata={"min": 0, "min_exclusive": True, "max": 100}) # TOST margin for capability controls, in pp
+    equivalence_margin_pp: float = field(default=2.0, metadata={"min": 0, "min_exclusive": True, "max": 100})  # TOST margin for capability controls, in pp
     length_covariate: bool = False  # add response length to the main-effect GLM
     cluster_by_item: bool = False  # cluster-robust SEs by item in the GLMs
 
