@@ -105,10 +105,10 @@ class Prompt:
 class GenerationParams:
     """Decoding settings; part of every generation's cache key."""
 
-    max_new_tokens: int = 256
-    temperature: float = 0.0  # 0 means greedy
-    top_p: float = 1.0
-    seed: int = 0
+    max_new_tokens: int = field(default=256, metadata={"min": 1, "max": 1 << 20})
+    temperature: float = field(default=0.0, metadata={"min": 0, "max": 100})  # 0 means greedy
+    top_p: float = field(default=1.0, metadata={"min": 0, "min_exclusive": True, "max": 1})
+    seed: int = field(default=0, metadata={"min": 0, "max": 2 ** 32 - 1})
 
 
 @dataclass(frozen=True)

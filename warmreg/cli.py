@@ -7,6 +7,7 @@ naming the file and key and exit with their code (2 for configuration) — no tr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -112,13 +113,15 @@ def _cmd_analyze(args) -> int:
 
     from warmreg.analysis import analyze, load_results
 
-    warmth = pd.read_csv(args.warmth) if args.warmth else None
+    warmth = _read_warmth(args.warmth) if args.warmth else None
     results_path = _results_path(args.results, args.out)
-    result = analyze(load_results(results_path), reference=args.reference,
-                     equivalence_margin_pp=args.margin, length_covariate=args.length_covariate,
-                     cluster_by_item=args.cluster_by_item, warmth=warmth, spec=args.spec,
-                     evaluate_epoch=args.evaluate_epoch,
-                     refusal_correct_tasks=tuple(args.refusal_correct_task or ()))
+    with _naming(results_path):
+        results = load_results(results_path)
+        result = analyze(results, reference=args.reference,
+                         equivalence_margin_pp=args.margin, length_covariate=args.length_covariate,
+                         cluster_by_item=args.cluster_by_item, warmth=warmth, spec=args.spec,
+                         evaluate_epoch=args.evaluate_epoch,
+                         refusal_correct_tasks=tuple(args.refusal_correct_task or ()))
     result.write(args.out)
     print(result.to_markdown())
     print(f"\nTables, figures and summary.md in {args.out}")
@@ -139,19 +142,48 @@ def _cmd_import_study(args) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _naming(path: str):
+    """Prefix an analysis error with the results file it is about, once."""
+    from warmreg.analysis.results import AnalysisError
+
+    try:
+        yield
+    except AnalysisError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise type(exc)(f"{path}: {exc}") from None
+
+
+def _read_warmth(path: str):
+    import pandas as pd
+
+    from warmreg.analysis.results import ResultsError
+
+    from warmreg.analysis.warmth import validate_warmth
+
+    try:
+        return validate_warmth(pd.read_csv(path))
+    except ResultsError as exc:
+        raise ResultsError(f"{path}: {exc}") from None
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise ResultsError(f"{path}: cannot read the warmth table: {exc}") from None
+
+
 def _results_path(results: str, out: str) -> str:
     """A results file as given, or the results of an MLflow parent run id."""
     from pathlib import Path
 
     if Path(results).exists() or not re.fullmatch(r"[0-9a-f]{32}", results):
         return results
-    from warmreg.errors import WarmregError
+    from warmreg.analysis.results import ResultsError
     from warmreg.run.tracking import download_results
 
     try:
         return str(download_results(results, Path(out) / "input"))
     except Exception as exc:  # MLflow raises several types for a missing run or artifact
-        raise WarmregError(f"MLflow run {results}: no report/results.parquet ({exc})") from None
+        raise ResultsError(f"{results}: no such file, and no MLflow run with "
+                           f"report/results.parquet ({exc})") from None
 
 
 def _cmd_compare(args) -> int:

@@ -72,16 +72,43 @@ def weights_digest(directory: str | Path) -> str:
     """SHA-256 over the weight files of a checkpoint directory (names and bytes).
 
     Only files that hold the model count (adapter or model weights and configs), so
-    optimizer and trainer state written beside them do not change the digest.
+    optimizer and trainer state written beside them do not change the digest; JSON
+    configs count in :func:`canonical_json` form.
     """
     digest = hashlib.sha256()
     for path in sorted(Path(directory).iterdir()):
         if path.is_file() and (path.name in _WEIGHT_NAMES or path.name.startswith(_WEIGHT_PREFIXES)):
             digest.update(path.name.encode())
+            if path.suffix == ".json":
+                digest.update(canonical_json(path, sort_lists=path.name.startswith("adapter_config")))
+                continue
             with open(path, "rb") as f:
                 for block in iter(lambda: f.read(1 << 20), b""):
                     digest.update(block)
     return digest.hexdigest()
+
+
+def canonical_json(path: Path, sort_lists: bool = False) -> bytes:
+    """A JSON file's content with keys sorted, and lists too if ``sort_lists``.
+
+    An adapter config's lists are sets (target and saved modules): PEFT writes
+    ``target_modules`` from a set, so its order changes from one training process to the
+    next while the weights do not. The raw bytes when the file is not JSON.
+    """
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return path.read_bytes()
+    value = _sorted(value) if sort_lists else value
+    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return sorted((_sorted(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    return value
 
 
 def variant_fingerprint(base_path: str, trainer: str, params: Mapping[str, Any],

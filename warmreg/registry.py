@@ -7,6 +7,7 @@ the same groups a third party uses.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from dataclasses import dataclass
 from importlib import metadata
@@ -41,6 +42,25 @@ class PluginInfo:
         return f"{self.dist} {self.version}"
 
 
+_snapshot: dict[str, tuple[dict, dict]] | None = None  # set inside cached()
+
+
+@contextlib.contextmanager
+def cached():
+    """Read each kind's entry points once inside the block (e.g. one recipe's validation).
+
+    A metadata scan costs ~10 ms; validating a recipe asks for dozens of plugins.
+    Outside the block every call rescans, so plugins installed meanwhile are seen.
+    """
+    global _snapshot
+    outer = _snapshot
+    _snapshot = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _snapshot = outer
+
+
 def discover(kind: str) -> dict[str, PluginInfo]:
     """All plugins of a kind by name, without importing any of them.
 
@@ -57,6 +77,9 @@ def conflicts(kind: str) -> dict[str, tuple[PluginInfo, ...]]:
 
 
 def _discover(kind: str) -> tuple[dict[str, PluginInfo], dict[str, tuple[PluginInfo, ...]]]:
+    if _snapshot is not None and kind in _snapshot:
+        found, clashes = _snapshot[kind]
+        return dict(found), dict(clashes)
     found: dict[str, PluginInfo] = {}
     clashes: dict[str, tuple[PluginInfo, ...]] = {}
     for ep in metadata.entry_points(group=group(kind)):
@@ -67,6 +90,8 @@ def _discover(kind: str) -> tuple[dict[str, PluginInfo], dict[str, tuple[PluginI
         first = found.setdefault(ep.name, plugin)
         if _canonical(first.dist) != _canonical(plugin.dist):
             clashes[ep.name] = (*clashes.get(ep.name, (first,)), plugin)
+    if _snapshot is not None:
+        _snapshot[kind] = (dict(found), dict(clashes))
     return found, clashes
 
 

@@ -68,8 +68,8 @@ def test_defaults_are_the_study_settings():
     ({"evaluate_epoch": 3}, r"evaluate_epoch 3 is not among checkpoint_epochs"),
     ({"epochs": 1}, r"evaluate_epoch 2 is after the end of training"),
     ({"effective_batch_size": 10}, r"not a multiple of per_device_batch_size 4"),
-    ({"checkpoint_epochs": [0, 2]}, r"must be positive"),
-    ({"limit": 0}, r"limit must be at least 1"),
+    ({"checkpoint_epochs": [0, 2]}, r"checkpoint_epochs\[0\]: must be > 0"),
+    ({"limit": 0}, r"warm.limit: must be >= 1"),
     ({"lora_rank": 4}, r'did you mean "lora_r"'),
 ])
 def test_bad_configs_are_config_errors(section, message):

@@ -62,7 +62,7 @@ def load_results(path: str | Path) -> pd.DataFrame:
             return validate_results(frame, source=str(path), header_lines=1)
         if name.endswith((".parquet", ".pq")):
             return validate_results(pd.read_parquet(path), source=str(path))
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
+    except (ValueError, TypeError, OSError, pd.errors.ParserError) as exc:
         if isinstance(exc, ResultsError):
             raise
         raise ResultsError(f"{path}: cannot read the table: {exc}") from exc
@@ -132,13 +132,24 @@ def _categorical(frame: pd.DataFrame, col: str, where: _Where, case=None) -> pd.
 
     Work happens on the distinct values, so a large table costs one factorisation.
     """
-    codes, uniques = pd.factorize(frame[col])
+    codes, uniques = _factorize(frame, col, where)
     text = [case(str(u).strip()) if case else str(u).strip() for u in uniques]
     empty = np.flatnonzero(np.array([t == "" for t in text], dtype=bool))
     _check_bad(frame, col, (codes == -1) | np.isin(codes, empty), where, "empty value",
                show=False)
     categories, inverse = np.unique(np.array(text, dtype=object), return_inverse=True)
     return pd.Categorical.from_codes(inverse[codes], categories=categories.astype(str))
+
+
+def _factorize(frame: pd.DataFrame, col: str, where: _Where):
+    """``pd.factorize`` of a column; a list or struct value (Parquet) is a ResultsError."""
+    try:
+        return pd.factorize(frame[col])
+    except TypeError:  # unhashable values: lists, arrays, dicts
+        nested = frame[col].map(lambda v: isinstance(v, (list, tuple, dict, np.ndarray)))
+        _check_bad(frame, col, nested.to_numpy(), where, "expected text, got a list or struct",
+                   show=False)
+        raise
 
 
 def _check_bad(frame, col, bad, where: _Where, why: str, show: bool = True) -> None:
@@ -161,9 +172,9 @@ def _check_allowed(frame, col: str, allowed, where: _Where) -> None:
                       f"allowed: {', '.join(allowed)}")
 
 
-def _distinct(frame: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
+def _distinct(frame: pd.DataFrame, col: str, where: _Where) -> tuple[np.ndarray, np.ndarray]:
     """Codes (-1 for missing) and the stripped, lower-cased distinct values of a column."""
-    codes, uniques = pd.factorize(frame[col])
+    codes, uniques = _factorize(frame, col, where)
     return codes, np.array([str(u).strip().lower() for u in uniques] + [""], dtype=object)
 
 
@@ -171,7 +182,7 @@ def _category(frame: pd.DataFrame, where: _Where) -> pd.Categorical:
     traits = traits_of(frame["task"].astype(str).unique())
     inferred = frame["task"].astype(str).map({t: v.category for t, v in traits.items()}).to_numpy()
     if "category" in frame:
-        codes, text = _distinct(frame, "category")  # code -1 picks the trailing ""
+        codes, text = _distinct(frame, "category", where)  # code -1 picks the trailing ""
         bad = [i for i, t in enumerate(text) if t not in (*CATEGORIES, "")]
         _check_bad(frame, "category", np.isin(codes, bad), where,
                    f"allowed: {', '.join(CATEGORIES)} or empty")
@@ -193,7 +204,7 @@ def _row_flag(frame: pd.DataFrame, where: _Where) -> np.ndarray:
         return np.zeros(len(frame), dtype=bool)
     if frame["refusal_is_correct"].dtype == bool:
         return frame["refusal_is_correct"].to_numpy()
-    codes, text = _distinct(frame, "refusal_is_correct")
+    codes, text = _distinct(frame, "refusal_is_correct", where)
     bad = [i for i, t in enumerate(text) if t not in _TRUE | _FALSE]
     _check_bad(frame, "refusal_is_correct", np.isin(codes, bad), where, "expected true/false")
     return np.isin(text, list(_TRUE))[codes]

@@ -17,7 +17,7 @@ depend on batching, order or resumption.
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Literal, Sequence
 
@@ -33,15 +33,15 @@ class Config:
     # Weights dtype; "auto" is float32 on CPU and bfloat16 on CUDA.
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     # "auto" (CUDA when available, else CPU), "cpu", "cuda" or "cuda:N".
-    device: str = "auto"
+    device: str = field(default="auto", metadata={"device": True})
     # Rows decoded together; "auto": as many as fit (KV cache within 70% of free GPU
     # memory, at most 512; on CPU within 25% of free RAM, at most 128), halved on CUDA
     # out-of-memory.
-    batch_size: int | Literal["auto"] = "auto"
+    batch_size: int | Literal["auto"] = field(default="auto", metadata={"min": 1})
     # Optional cap on batch rows x (longest prompt + max_new_tokens): bounds the KV cache.
-    max_batch_tokens: int | None = None
+    max_batch_tokens: int | None = field(default=None, metadata={"min": 1})
     # Most prompt tokens (rows x padded length) in one prefill pass of the slab decoder.
-    prefill_tokens: int = 2048
+    prefill_tokens: int = field(default=2048, metadata={"min": 1})
     # "slab": continuous batching (decode.py); "generate": model.generate on sorted
     # batches; "auto": slab when the architecture qualifies.
     engine: Literal["auto", "slab", "generate"] = "auto"
@@ -51,7 +51,7 @@ class Config:
     attn_implementation: Literal["sdpa", "eager"] = "sdpa"
     # torch CPU threads (process-wide); None leaves torch's choice. On cores shared with
     # other work, 1 thread can be several times faster than 2.
-    threads: int | None = None
+    threads: int | None = field(default=None, metadata={"min": 1, "max": 4096})
 
     def __post_init__(self):
         if self.batch_size != "auto" and self.batch_size < 1:

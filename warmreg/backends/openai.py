@@ -47,25 +47,25 @@ class Config:
     """Settings of the ``openai`` backend (the recipe's ``backend`` section)."""
 
     # Endpoint root; requests go to {base_url}/chat/completions.
-    base_url: str = "https://api.openai.com/v1"
+    base_url: str = field(default="https://api.openai.com/v1", metadata={"url": True})
     # Name of the environment variable holding the API key (unset: no Authorization header).
     api_key_env: str = "OPENAI_API_KEY"
     # Requests in flight at once.
-    concurrency: int = 8
+    concurrency: int = field(default=8, metadata={"min": 1, "max": 4096})
     # Retries of one request after its first try (429, 5xx, timeout, connection, garbage).
-    max_retries: int = 6
+    max_retries: int = field(default=6, metadata={"min": 0, "max": 100})
     # Seconds one request may take.
-    timeout_s: float = 60.0
+    timeout_s: float = field(default=60.0, metadata={"min": 0, "min_exclusive": True})
     # First retry delay in seconds; doubles per retry, with jitter, up to max_backoff_s.
-    backoff_s: float = 1.0
+    backoff_s: float = field(default=1.0, metadata={"min": 0})
     # Longest back-off between two tries (a server's Retry-After is honoured beyond it).
-    max_backoff_s: float = 60.0
+    max_backoff_s: float = field(default=60.0, metadata={"min": 0})
     # Served name of a variant with weights; {variant}, {model} and {path} are filled in.
     adapter_model: str = "{variant}"
     # Extra JSON fields merged into every request body (e.g. {"top_k": 1} on vLLM).
     extra_body: Mapping[str, Any] = field(default_factory=dict)
     # Stop the run when this many items in a row end in error (0: never).
-    fail_after_errors: int = 20
+    fail_after_errors: int = field(default=20, metadata={"min": 0})
 
     def __post_init__(self):
         if self.concurrency < 1:

@@ -92,9 +92,9 @@ class LLMJudge:
         model: str  # model name or path the backend serves as the judge
         backend: str = "openai"  # backend plugin that serves the judge model
         backend_config: dict[str, Any] = field(default_factory=dict)  # that backend's Config
-        max_new_tokens: int = 256  # room for brief reasoning and the verdict line
+        max_new_tokens: int = field(default=256, metadata={"min": 1, "max": 1 << 20})  # room for brief reasoning and the verdict line
         rubric: str | None = None  # replaces the grading instructions; case and format stay
-        chunk_size: int = 256  # pairs per backend call: bounds memory on large runs
+        chunk_size: int = field(default=256, metadata={"min": 1})  # pairs per backend call: bounds memory on large runs
 
         def __post_init__(self):
             if not self.model:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import ClassVar
 
@@ -66,8 +66,8 @@ class Numeric:
     class Config:
         """Comparison tolerances (``math.isclose``)."""
 
-        rel_tol: float = 1e-6  # relative tolerance
-        abs_tol: float = 1e-6  # absolute tolerance, for answers near zero
+        rel_tol: float = field(default=1e-6, metadata={"min": 0})  # relative tolerance
+        abs_tol: float = field(default=1e-6, metadata={"min": 0})  # absolute tolerance, for answers near zero
 
     def __init__(self, config: Config | None = None):
         self.config = config if config is not None else self.Config()

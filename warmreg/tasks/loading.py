@@ -27,7 +27,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib import resources, util
 from pathlib import Path
 from typing import Any, ClassVar
@@ -41,6 +41,10 @@ BUNDLED = "bundled"
 HUB = "hub"
 
 Row = dict[str, Any]
+
+# Field metadata (bounds checked by warmreg.config.build) of the fields every task has.
+LIMIT = {"min": 0}
+MAX_NEW_TOKENS = {"min": 1, "max": 1 << 20}
 
 
 def check_config(config: Any) -> None:
@@ -62,9 +66,10 @@ class TaskConfig:
     A task's ``Config`` subclasses it, changing defaults and adding its own fields.
     """
 
-    limit: int | None = None  # items in the seeded sample; None = all
+    limit: int | None = field(default=None, metadata=LIMIT)  # items in the seeded sample; None = all
     judge: str = "answer-match"  # default judge for this task's generations
-    max_new_tokens: int | None = None  # generation length override; None = runner default
+    # generation length override; None = runner default
+    max_new_tokens: int | None = field(default=None, metadata=MAX_NEW_TOKENS)
     source: str = BUNDLED  # "bundled", "hub", a data package the task knows, or a local file
 
     def __post_init__(self) -> None:

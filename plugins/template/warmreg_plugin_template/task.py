@@ -6,7 +6,7 @@ recipe section becomes ``Config(**section)``), a ``category`` and ``items(seed)`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from warmreg.api import RELIABILITY, Item, seeded_sample
 
@@ -15,10 +15,10 @@ NAME = "template-sums"  # the entry-point name; every Item carries it as ``task`
 
 @dataclass(frozen=True)
 class Config:
-    limit: int | None = None  # items in the seeded sample; None = all
+    limit: int | None = field(default=None, metadata={"min": 0})  # items in the seeded sample; None = all
     judge: str = "template-contains"  # default judge for this task's generations
-    max_new_tokens: int | None = 16  # a sum needs few tokens; None = the recipe's setting
-    count: int = 20  # how many questions the task has in all
+    max_new_tokens: int | None = field(default=16, metadata={"min": 1, "max": 1 << 20})  # a sum needs few tokens; None = the recipe's setting
+    count: int = field(default=20, metadata={"min": 1})  # how many questions the task has in all
 
     def __post_init__(self) -> None:
         # A ValueError here becomes a recipe error naming the file and key.
