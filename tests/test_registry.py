@@ -73,3 +73,39 @@ def test_plugins_command_marks_broken_plugins(fake_plugin, capsys):
     assert rows[("tasks", "fake-echo")]["dist"] == "warmreg-fake-plugin"
     assert main(["plugins", "--strict"]) == 1
     assert "BROKEN" in capsys.readouterr().out
+
+
+def _distribution(site, name: str, version: str, entry_points: str) -> None:
+    """A distribution as its metadata shows it (all that discovery reads)."""
+    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    (info / "entry_points.txt").write_text(entry_points)
+
+
+def test_a_name_two_distributions_register_is_an_error_naming_both(tmp_path, monkeypatch, capsys):
+    import importlib
+
+    _distribution(tmp_path, "warmreg-clash", "2.0", "[warmreg.tasks]\ntriviaqa = clash:Trivia\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    with pytest.raises(PluginError) as caught:
+        registry.info("tasks", "triviaqa")
+    assert "warmreg-clash 2.0" in str(caught.value) and "warmreg " in str(caught.value)
+    assert set(registry.conflicts("tasks")) == {"triviaqa"}
+    assert registry.info("tasks", "mmlu").dist == "warmreg"  # the others are unharmed
+    assert main(["plugins", "--no-import", "--strict"]) == 1
+    assert "BROKEN: task plugin 'triviaqa' is registered by more than one distribution" \
+        in capsys.readouterr().out
+
+
+def test_a_typo_inside_a_nested_plugin_section_fails_validate(tmp_path, capsys):
+    path = tmp_path / "recipe.yaml"
+    path.write_text(
+        "name: nested\nmodels: [{name: tiny, path: warmreg/tiny-random-llama}]\n"
+        "tasks: {triviaqa: {limit: 2, judge: llm}}\n"
+        "judges:\n  llm:\n    model: judge\n    backend: openai\n"
+        "    backend_config: {base_url: 'http://127.0.0.1:9/v1', timeout_ss: 5}\n")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "judges.llm.backend_config.timeout_ss" in err and "Traceback" not in err

@@ -153,3 +153,18 @@ def test_analyze_accepts_a_parent_run_id(smoke_run, tmp_path):
     assert main(["analyze", result.parent_run_id, "--out", str(tmp_path)]) == 0
     assert (tmp_path / "input" / "results.parquet").exists()
     assert (tmp_path / "rates.csv").exists()
+
+
+def test_third_party_trainer_metrics_reach_its_training_run(fake_plugin, tmp_path):
+    # "fake-steps" does not start with "sft": the runner follows its declared `trains`
+    overrides = (f"workdir={tmp_path}", "experiment=smoke-third-party",
+                 "personas={kind: {trainer: fake-steps, steps: 3}}", "tasks={triviaqa: {limit: 2}}",
+                 "controls={}", "contexts=[none]", "beliefs=[none]", "warmth.enabled=false")
+    result = runner.run(recipe.load(SMOKE, overrides))
+    client = _client()
+    [train] = [r for r in client.search_runs([client.get_run(result.parent_run_id).info.experiment_id])
+               if r.data.tags.get("warmreg.run_kind") == "training"]
+    assert train.data.tags["warmreg.trainer"] == "fake-steps"
+    history = client.get_metric_history(train.info.run_id, "loss")
+    assert [(m.step, round(m.value, 3)) for m in history] == [(1, 1.0), (2, 0.5), (3, 0.333)]
+    assert train.info.status == "FINISHED"

@@ -192,8 +192,9 @@ def inventory(import_check: bool = True) -> list[dict]:
     """Every plugin of every kind as a row: kind, name, target, dist, version, error."""
     rows = []
     for kind in KINDS:
+        clashes = conflicts(kind)
         for name, plugin in sorted(discover(kind).items()):
-            error = check(kind, name) if import_check else None
+            error = check(kind, name) if import_check or name in clashes else None
             rows.append({"kind": kind, "name": name, "target": plugin.target,
                          "dist": plugin.dist, "version": plugin.version, "error": error})
     return rows

@@ -54,3 +54,25 @@ def test_each_put_is_committed_immediately(tmp_path):
     # another connection sees it before the writer closes: a kill now loses nothing
     assert sqlite3.connect(path).execute("SELECT text FROM generations").fetchone() == ("x",)
     store.close()
+
+
+def test_a_store_from_the_earlier_layout_is_upgraded_with_a_message(tmp_path):
+    import sqlite3
+
+    from warmreg.api import Generation
+
+    path = tmp_path / "old.sqlite"
+    with Store(path) as store:
+        store.put_generation("k", Generation("kept"))
+    db = sqlite3.connect(path)  # as the earlier layout left it: no info table
+    db.execute("DROP TABLE info")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.upgraded_from == 1
+        assert "checkpoint fingerprints" in store.upgrade_message()
+        assert store.generations(["k"])["k"].text == "kept"  # nothing is lost
+    with Store(path) as store:
+        assert store.upgrade_message() is None  # said once
+    with Store(tmp_path / "new.sqlite") as store:
+        assert store.upgrade_message() is None

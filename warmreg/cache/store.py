@@ -21,8 +21,17 @@ CREATE TABLE IF NOT EXISTS generations (
 CREATE TABLE IF NOT EXISTS verdicts (
     key TEXT PRIMARY KEY, label TEXT NOT NULL, judge TEXT NOT NULL, explanation TEXT);
 CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, value REAL);
+CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT);
 """
 _CHUNK = 500  # keys per SELECT ... IN (...)
+# Version 2: one fingerprint per checkpoint (warmreg.keys.variant_fingerprint), adapter
+# configs hashed in canonical form. Keys of version 1 stay valid for everything else.
+LAYOUT = 2
+UPGRADE_NOTE = {
+    1: "checkpoint fingerprints are now computed one way, so the warmth check answers its "
+       "prompts once more on checkpoints other than the evaluated one; every other cached "
+       "generation, verdict and score is reused",
+}
 
 
 class Store:
@@ -39,6 +48,27 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self.upgraded_from = self._upgrade()
+
+    def _upgrade(self) -> int | None:
+        """Record the key layout; the earlier layout of a store that had one, else None."""
+        row = self._db.execute("SELECT value FROM info WHERE name = 'layout'").fetchone()
+        written = int(row[0]) if row else (1 if self._has_rows() else LAYOUT)
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO info VALUES ('layout', ?)", (str(LAYOUT),))
+        return written if written < LAYOUT else None
+
+    def _has_rows(self) -> bool:
+        return any(self._db.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone()
+                   for t in ("generations", "verdicts", "scores"))
+
+    def upgrade_message(self) -> str | None:
+        """What changed for a store written by an earlier layout (None when current)."""
+        if self.upgraded_from is None:
+            return None
+        notes = "; ".join(UPGRADE_NOTE[v] for v in range(self.upgraded_from, LAYOUT))
+        return f"store {self.path} was written by an earlier warmreg (layout " \
+               f"{self.upgraded_from}, now {LAYOUT}): {notes}"
 
     def close(self) -> None:
         self._db.close()

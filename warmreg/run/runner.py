@@ -44,6 +44,8 @@ def run(recipe: Recipe, echo=None) -> RunResult:
         _log_recipe(tracker, parent, recipe)
         frames, warmth = [], []
         with Store(recipe.workdir / "store.sqlite") as store:
+            if store.upgrade_message():
+                echo(f"warmreg: {store.upgrade_message()}")
             for model in recipe.models:
                 model_frames, model_warmth = _run_model(recipe, tracker, parent, store, model, echo)
                 frames += model_frames
