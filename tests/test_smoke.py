@@ -68,19 +68,20 @@ def test_mlflow_runs_are_comparable(smoke_run):
         assert any(p.endswith(".json") for p in artifacts)
         assert any(k.startswith("error_rate/") for k in run.data.metrics), run.data.metrics
     assert variants["warm"].data.tags["warmreg.trainer"] == "sft-warm"
-    assert {a.path for a in client.list_artifacts(variants["warm"].info.run_id)} >= {"adapter"}
     training = [r for r in children if r.data.tags.get("warmreg.run_kind") == "training"]
     assert {r.data.tags["warmreg.variant"] for r in training} == {"warm", "cold"}
     for run in training:
-        epochs = {a.path for a in client.list_artifacts(run.info.run_id, "checkpoints")}
-        assert epochs == {"checkpoints/epoch-0.5", "checkpoints/epoch-1"}
         assert "loss" in run.data.metrics
         warmth = client.get_metric_history(run.info.run_id, "warmth")
         epochs = client.get_metric_history(run.info.run_id, "epoch")
         assert {m.step for m in warmth} >= {0} and len(warmth) == 3  # base + 2 checkpoints
         assert {m.step for m in warmth} <= {m.step for m in epochs}
     assert "warmth" in variants["prompt-warm"].data.metrics
-    assert any(k.startswith("delta_pp/") for k in parent.data.metrics)
+    # headline metrics on the parent; every per-cell figure in its tables
+    assert "n_rows" in parent.data.metrics
+    assert not any(k.startswith(("delta_pp/", "error_rate/")) for k in parent.data.metrics)
+    tables = {a.path for a in client.list_artifacts(parent.info.run_id, "tables")}
+    assert {"tables/error_rates.json", "tables/deltas.json"} <= tables
 
 
 def test_rerun_generates_nothing(smoke_run, monkeypatch):
@@ -168,3 +169,52 @@ def test_third_party_trainer_metrics_reach_its_training_run(fake_plugin, tmp_pat
     history = client.get_metric_history(train.info.run_id, "loss")
     assert [(m.step, round(m.value, 3)) for m in history] == [(1, 1.0), (2, 0.5), (3, 0.333)]
     assert train.info.status == "FINISHED"
+
+
+def test_mlflow_objects_are_where_the_ui_looks(smoke_run):
+    import mlflow
+
+    loaded, result = smoke_run
+    client = _client()
+    parent = client.get_run(result.parent_run_id)
+    experiment = client.get_experiment(parent.info.experiment_id)
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
+    assert parent.info.run_name == loaded.name
+    assert "mlflow.note.content" in parent.data.tags  # the summary is the run's note
+    children = client.search_runs([experiment.experiment_id],
+                                  f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'")
+    variants = {r.data.tags["warmreg.variant"]: r for r in children
+                if r.data.tags.get("warmreg.run_kind") == "variant"}
+    training = {r.data.tags["warmreg.variant"]: r for r in children
+                if r.data.tags.get("warmreg.run_kind") == "training"}
+    # task samples as dataset inputs, with name, digest and source
+    for run in variants.values():
+        inputs = {d.dataset.name: d for d in run.inputs.dataset_inputs}
+        assert set(inputs) == {"triviaqa", "truthfulqa", "mmlu"}
+        assert all(d.dataset.digest and "warmreg.task" in d.dataset.source for d in inputs.values())
+    assert {d.dataset.name for d in training["warm"].inputs.dataset_inputs} == {"persona-warm"}
+    # one logged model per checkpoint, the evaluated one the variant run's input, metrics linked
+    models = mlflow.search_logged_models(experiment_ids=[experiment.experiment_id],
+                                         output_format="list")
+    by_run = {}
+    for model in models:
+        by_run.setdefault(model.source_run_id, []).append(model)
+    for name in ("warm", "cold"):
+        checkpoints = by_run[training[name].info.run_id]
+        assert sorted(m.tags["warmreg.epoch"] for m in checkpoints) == ["0.5", "1"]
+        evaluated = next(m for m in checkpoints if m.tags["warmreg.evaluated"] == "true")
+        variant_run = client.get_run(variants[name].info.run_id)  # search omits model inputs
+        assert [i.model_id for i in variant_run.inputs.model_inputs] == [evaluated.model_id]
+        linked = {m.key for m in evaluated.metrics}
+        assert "warmth" in linked and any(k.startswith("error_rate/") for k in linked), linked
+    # judged replies as traces of their variant run, the verdict an assessment on each
+    # (warm and cold are trained alike from one seed: their traces must not collide)
+    for name, run in variants.items():
+        traces = mlflow.search_traces(locations=[experiment.experiment_id], return_type="list",
+                                      run_id=run.info.run_id, include_spans=False)
+        n_items = int(run.data.metrics["n_items"])
+        assert len(traces) == min(n_items, loaded.tracking.trace_limit or n_items), name
+        for trace in traces:
+            assert trace.info.tags["warmreg.variant"] == name
+            [verdict] = [a for a in trace.info.assessments if a.name == "verdict"]
+            assert verdict.feedback.value in ("CORRECT", "INCORRECT", "REFUSED", "UNPARSEABLE")

@@ -5,8 +5,8 @@
 """
 
 from warmreg.recipe.load import REQUIRED, TOP_KEYS, Recipe, apply_override, load, validate
-from warmreg.recipe.options import AnalysisOptions, PromptOptions, WarmthOptions
+from warmreg.recipe.options import AnalysisOptions, PromptOptions, TrackingOptions, WarmthOptions
 from warmreg.registry import Plugin
 
 __all__ = ["AnalysisOptions", "Plugin", "PromptOptions", "REQUIRED", "Recipe", "TOP_KEYS",
-           "WarmthOptions", "apply_override", "load", "validate"]
+           "TrackingOptions", "WarmthOptions", "apply_override", "load", "validate"]

@@ -24,7 +24,7 @@ from warmreg.config import check_bounds
 from warmreg.errors import ConfigError, did_you_mean
 
 MAPPINGS = ("personas", "backend", "generation", "tasks", "controls", "judges", "prompt",
-            "analysis", "warmth")
+            "analysis", "warmth", "tracking", "context_config")
 SEED = {"min": 0, "max": 2 ** 32 - 1}  # numpy's and torch's seeds are unsigned 32-bit
 DATA_SUFFIXES = (".json", ".jsonl", ".parquet", ".csv")
 

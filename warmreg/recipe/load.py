@@ -18,7 +18,7 @@ from warmreg.api import GenerationParams, ModelSpec, content_hash
 from warmreg.config import as_dict, build, check_type
 from warmreg.contexts import split_name
 from warmreg.errors import ConfigError, PluginError, did_you_mean
-from warmreg.recipe.options import AnalysisOptions, PromptOptions, WarmthOptions
+from warmreg.recipe.options import AnalysisOptions, PromptOptions, TrackingOptions, WarmthOptions
 from warmreg.registry import Plugin
 
 
@@ -44,6 +44,7 @@ class Recipe:
     prompt: PromptOptions
     analysis: AnalysisOptions
     warmth: WarmthOptions = WarmthOptions()
+    tracking: TrackingOptions = TrackingOptions()
     context_plugins: Mapping[str, Plugin] = field(default_factory=dict)  # by plugin name
     resolved: Mapping[str, Any] = field(default_factory=dict)
 
@@ -70,6 +71,7 @@ TOP_KEYS = {
     "prompt": "context_position, belief_position",
     "analysis": "analysis options",
     "warmth": "warmth manipulation check: enabled, scorer, prompts, every_checkpoint, ...",
+    "tracking": "what MLflow receives beyond metrics: traces (all | none | sample:N), register, datasets",
 }
 REQUIRED = ("name", "models", "tasks")
 
@@ -142,6 +144,7 @@ def validate(raw: dict, path: Path) -> Recipe:
         prompt=build(PromptOptions, raw.get("prompt"), f"{where}: prompt"),
         analysis=build(AnalysisOptions, raw.get("analysis"), f"{where}: analysis"),
         warmth=build(WarmthOptions, raw.get("warmth"), f"{where}: warmth", base_dir),
+        tracking=build(TrackingOptions, raw.get("tracking"), f"{where}: tracking"),
     )
     recipe_checks.after(recipe)
     return _with_resolved(recipe)
@@ -266,6 +269,6 @@ def _with_resolved(recipe: Recipe) -> Recipe:
         "context_config": {n: as_dict(p.config) for n, p in recipe.context_plugins.items()},
         "judges": {n: as_dict(j.config) for n, j in recipe.judges.items()},
         "prompt": as_dict(recipe.prompt), "analysis": as_dict(recipe.analysis),
-        "warmth": as_dict(recipe.warmth),
+        "warmth": as_dict(recipe.warmth), "tracking": as_dict(recipe.tracking),
     }
     return Recipe(**{**recipe.__dict__, "resolved": resolved})

@@ -1,12 +1,13 @@
 """Every options dataclass of a recipe's own sections (plugins carry their own ``Config``).
 
 ``prompt:`` is :class:`PromptOptions`, ``analysis:`` :class:`AnalysisOptions`, ``warmth:``
-:class:`WarmthOptions`; ``generation:`` is :class:`warmreg.api.GenerationParams`, because
+:class:`WarmthOptions`, ``tracking:`` :class:`TrackingOptions`; ``generation:`` is :class:`warmreg.api.GenerationParams`, because
 backends receive it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -44,3 +45,29 @@ class WarmthOptions:
     every_checkpoint: bool = True  # score every saved checkpoint, not only the evaluated one
     max_new_tokens: int = field(default=64, metadata={"min": 1, "max": 1 << 20})  # reply length generated per prompt
     max_tokens: int = field(default=64, metadata={"min": 1, "max": 1 << 20})  # tokens of each reply that are scored
+
+
+_TRACES = re.compile(r"^(all|none|sample:[1-9][0-9]*)$")
+
+
+@dataclass(frozen=True)
+class TrackingOptions:
+    """What goes to MLflow beyond runs, params and metrics (the recipe's ``tracking:``)."""
+
+    # judged replies logged as traces, per variant run: "all", "none" or "sample:N" (a
+    # seeded sample of N); the per-item Parquet artifact always holds every reply
+    traces: str = "sample:200"
+    register: bool = False  # register each trained variant's evaluated checkpoint as a model
+    datasets: bool = True  # log task samples and persona sets as dataset inputs
+
+    def __post_init__(self) -> None:
+        if not _TRACES.match(self.traces):
+            raise ValueError(f"traces must be 'all', 'none' or 'sample:N' (N >= 1), "
+                             f"got {self.traces!r}")
+
+    @property
+    def trace_limit(self) -> int | None:
+        """How many replies per variant run become traces (None: all)."""
+        if self.traces == "all":
+            return None
+        return 0 if self.traces == "none" else int(self.traces.partition(":")[2])

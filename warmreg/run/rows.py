@@ -6,12 +6,20 @@ The row schema is the one ``warmreg analyze`` reads (docs/results-format.md), so
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Mapping, Sequence
 
 from warmreg.api import Generation, ModelVariant, Prompt, Verdict
+from warmreg.run import publish
 
 TABLE_ROWS = 5000  # up to this many rows, per-item outputs are also an MLflow table
+TAG_MODEL_ID = "warmreg.model_id"  # the evaluated checkpoint's logged model
+# Headline metrics logged as MLflow metrics (the compare view stays readable); every
+# per-cell figure is in the parent run's tables and report/metrics.json.
+_PARENT_METRICS = re.compile(r"^(n_|ame_|interaction_wald_p|capability_|warmth_score|study/"
+                             r"model1/|study/model4/interaction)")
+_VARIANT_METRICS = re.compile(r"^(pooled/|ame_pp/main$|(error_rate|delta_pp)/[^/]+/none/none$)")
 
 
 def frame(variant: ModelVariant, prompts: Sequence[Prompt], gens: Sequence[Generation],
@@ -35,19 +43,29 @@ def frame(variant: ModelVariant, prompts: Sequence[Prompt], gens: Sequence[Gener
     return pd.DataFrame(rows)
 
 
-def log_variant(tracker, run_id: str, variant: ModelVariant, rows) -> None:
-    """Per-item outputs (table and Parquet), the adapter, and verdict counts of one variant."""
+def log_variant(tracker, run_id: str, variant: ModelVariant, rows,
+                model_id: str | None = None) -> None:
+    """Per-item outputs (table and Parquet), the weights, and verdict counts of one variant.
+
+    With ``model_id`` (the evaluated checkpoint's logged model) the run records the model as
+    its input, its metrics are linked to it, and the weights are not copied again.
+    """
     name = f"{variant.model.name}__{variant.variant}"
     tracker.log_parquet(run_id, rows, f"items/{name}.parquet")
     if len(rows) <= TABLE_ROWS:
         tracker.log_table(run_id, rows, f"items/{name}.json")
-    if variant.weights:
+    if model_id:
+        tracker.link_model(run_id, model_id)
+        tracker.set_tags(run_id, {TAG_MODEL_ID: model_id})
+    elif variant.weights:
         tracker.log_artifacts(run_id, variant.weights, "adapter" if variant.weights_kind == "lora"
                               else "weights")
     counts = rows["verdict"].value_counts()
-    tracker.log_metrics(run_id, {f"verdicts/{k}": int(n) for k, n in counts.items()})
+    tracker.log_metrics(run_id, {f"verdicts/{k}": int(n) for k, n in counts.items()},
+                        model_id=model_id)
     tracker.log_metrics(run_id, {"n_items": len(rows),
-                                 "mean_new_tokens": float(rows["n_new_tokens"].mean())})
+                                 "mean_new_tokens": float(rows["n_new_tokens"].mean())},
+                        model_id=model_id)
 
 
 def analyse_and_log(recipe, tracker, parent: str, results, out_dir: Path, warmth=None):
@@ -66,10 +84,16 @@ def analyse_and_log(recipe, tracker, parent: str, results, out_dir: Path, warmth
     if warmth is not None:
         warmth.to_csv(out_dir / "warmth_by_checkpoint.csv", index=False)
     analysis.write(out_dir)
-    tracker.log_metrics(parent, analysis.metrics)
+    tracker.log_metrics(parent, headline(analysis.metrics, _PARENT_METRICS))
     tracker.log_artifacts(parent, out_dir, "report")
+    publish.log_report(tracker, parent, analysis)
     _log_variant_metrics(tracker, parent, analysis)
     return analysis
+
+
+def headline(metrics: Mapping[str, float], pattern: re.Pattern) -> dict[str, float]:
+    """The metrics whose names ``pattern`` matches."""
+    return {k: v for k, v in metrics.items() if pattern.match(k)}
 
 
 def _log_variant_metrics(tracker, parent: str, analysis) -> None:
@@ -77,8 +101,10 @@ def _log_variant_metrics(tracker, parent: str, analysis) -> None:
     runs = tracker.client.search_runs(
         [tracker.experiment_id], f"tags.`mlflow.parentRunId` = '{parent}' "
         "and tags.`warmreg.run_kind` = 'variant'")
-    by_key = {(r.data.tags.get("warmreg.model"), r.data.tags.get("warmreg.variant")): r.info.run_id
+    by_key = {(r.data.tags.get("warmreg.model"), r.data.tags.get("warmreg.variant")): r
               for r in runs}
     for (model, variant), metrics in analysis.variant_metrics().items():
         if (model, variant) in by_key:
-            tracker.log_metrics(by_key[(model, variant)], metrics)
+            run = by_key[(model, variant)]
+            tracker.log_metrics(run.info.run_id, headline(metrics, _VARIANT_METRICS),
+                                model_id=run.data.tags.get(TAG_MODEL_ID))

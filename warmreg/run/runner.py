@@ -16,7 +16,7 @@ from warmreg.cache import Store, evaluate
 from warmreg.config import as_dict
 from warmreg.keys import content_hash
 from warmreg.recipe import Plugin, Recipe
-from warmreg.run import provenance, rows
+from warmreg.run import provenance, publish, rows
 from warmreg.run.prompts import PromptBuilder
 from warmreg.run.tracking import Tracker
 from warmreg.warmth import check as warmth_check
@@ -76,12 +76,14 @@ def _run_model(recipe: Recipe, tracker: Tracker, parent: str, store: Store, spec
     prompts = PromptBuilder(recipe).build(items, categories)
     echo(f"warmreg: {spec.name}: {len(prompts)} prompts per variant "
          f"({sum(map(len, items.values()))} items)")
-    frames, variants, variant_runs, training_runs = [], [], {}, {}
+    frames, variants, variant_runs, training_runs, checkpoints = [], [], {}, {}, {}
     for name, trainer in zip(recipe.persona_names, recipe.personas):
-        variant, training_runs[(spec.name, name)] = _train(recipe, tracker, parent, spec,
-                                                           base_path, name, trainer)
-        frame, variant_runs[(spec.name, name)] = _evaluate(recipe, tracker, parent, store, backend,
-                                                           variant, prompts, categories)
+        key = (spec.name, name)
+        variant, training_runs[key], checkpoints[key] = _train(recipe, tracker, parent, spec,
+                                                               base_path, name, trainer)
+        evaluated = checkpoints[key].get(variant.checkpoint_epoch)
+        frame, variant_runs[key] = _evaluate(recipe, tracker, parent, store, backend, variant,
+                                             prompts, items, categories, evaluated)
         frames.append(frame)
         variants.append(variant)
     if not recipe.warmth.enabled:
@@ -89,7 +91,7 @@ def _run_model(recipe: Recipe, tracker: Tracker, parent: str, store: Store, spec
     scorer = models.resolve(recipe.warmth.scorer) if recipe.warmth.scorer else base_path
     checked = warmth_check.check(recipe.warmth, store, backend, variants, scorer, recipe.seed)
     warmth_check.log(tracker, checked, variant_runs,
-                     {k: v for k, v in training_runs.items() if v is not None})
+                     {k: v for k, v in training_runs.items() if v is not None}, checkpoints)
     return frames, checked
 
 
@@ -110,8 +112,9 @@ def _items(recipe: Recipe):
 
 
 def _train(recipe, tracker, parent, spec, base_path, name: str, trainer: Plugin):
-    """The variant for persona ``name`` (trained, cached by config, or made directly) and
-    the id of its training run (None when nothing is trained)."""
+    """The variant for persona ``name`` (trained, cached by config, or made directly), the
+    id of its training run (None when nothing is trained) and its checkpoints' logged
+    models (``{epoch: model id}``)."""
     config = as_dict(trainer.config)
     job = content_hash(base_path, spec.path, trainer.name, config, recipe.seed)[:12]
     workdir = recipe.workdir / "train" / spec.name / f"{name}-{job}"
@@ -123,12 +126,16 @@ def _train(recipe, tracker, parent, spec, base_path, name: str, trainer: Plugin)
     env = TrainEnv(workdir=workdir, seed=recipe.seed, base_path=base_path,
                    log_metrics=(lambda m, s: tracker.log_metrics(run_id, m, s)) if run_id
                    else (lambda m, s: None))
-    variant = trainer.instantiate().train(spec, name, env)
-    if run_id:
-        for epoch, ckpt in variant.checkpoints:
-            tracker.log_artifacts(run_id, ckpt, f"checkpoints/epoch-{epoch:g}")
-        tracker.finish(run_id)
-    return variant, run_id
+    made = trainer.instantiate()
+    variant = made.train(spec, name, env)
+    if not run_id:
+        return variant, None, {}
+    if recipe.tracking.datasets:
+        publish.log_training_set(tracker, run_id, made, name)
+    models_by_epoch = publish.log_checkpoints(tracker, run_id, variant,
+                                              _tags(spec, name, trainer.name), recipe.tracking)
+    tracker.finish(run_id)
+    return variant, run_id, models_by_epoch
 
 
 def trains(trainer: Plugin) -> bool:
@@ -143,8 +150,12 @@ def _tags(spec: ModelSpec, variant: str, trainer: str) -> dict:
             "warmreg.variant": variant, "warmreg.trainer": trainer}
 
 
-def _evaluate(recipe, tracker, parent, store, backend, variant: ModelVariant, prompts, categories):
-    """Generate, judge and log one variant; return its per-item frame."""
+def _evaluate(recipe, tracker, parent, store, backend, variant: ModelVariant, prompts, items,
+              categories, model_id: str | None):
+    """Generate, judge and log one variant; return its per-item frame and run id.
+
+    ``model_id`` is the logged model of the evaluated checkpoint (trained variants): the run
+    records it as its input and its metrics are linked to it."""
     spec, label = variant.model, f"{variant.model.name}/{variant.variant}"
     run_id = tracker.child(parent, f"eval/{label}", label, {
         **_tags(spec, variant.variant, variant.trainer), "warmreg.run_kind": "variant",
@@ -161,7 +172,11 @@ def _evaluate(recipe, tracker, parent, store, backend, variant: ModelVariant, pr
     verdicts = evaluate.judge(store, judges, lambda item: task_config[item.task].judge,
                               prompts, gens, label)
     frame = rows.frame(variant, prompts, gens, verdicts, categories)
-    rows.log_variant(tracker, run_id, variant, frame)
+    rows.log_variant(tracker, run_id, variant, frame, model_id)
+    if recipe.tracking.datasets:
+        publish.log_task_samples(tracker, run_id, items, task_config, recipe.seed)
+    publish.log_traces(tracker, run_id, variant, prompts, gens, verdicts, recipe.tracking,
+                       recipe.seed)
     tracker.finish(run_id)
     return frame, run_id
 

@@ -4,23 +4,36 @@ One parent run per recipe execution, a child run per (model, variant) and per tr
 job. Runs are addressed by id, so a trainer can stream metrics into its child run while
 the runner works on others. An unfinished parent run with the same recipe fingerprint is
 resumed, as are its children, so a killed run continues in the same MLflow runs.
-Under ``mlflow run`` the parent is the run MLflow created (``MLFLOW_RUN_ID``).
+Under ``mlflow run`` the parent is the run MLflow created (``MLFLOW_RUN_ID``), renamed
+after the recipe.
+
+MLflow 3's own objects carry what the UI shows where a user looks: the experiment is of
+kind "custom model development" (it opens on the runs view); task samples and persona
+sets are dataset inputs; every saved checkpoint is a logged model with its metrics
+linked; judged replies are traces with the verdict as an assessment; the summary is the
+parent run's note. Every one of these is written once: a resumed run finds what it logged.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import random
 import re
 import tempfile
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from warmreg import keys
 
 TAG_RECIPE = "warmreg.recipe_fingerprint"
 TAG_CHILD = "warmreg.child_key"
 TAG_KIND = "warmreg.run_kind"
+TAG_CHECKPOINT = "warmreg.checkpoint_key"
+TAG_TRACES = "warmreg.traces_logged"
+EXPERIMENT_KIND = ("mlflow.experimentKind", "custom_model_development")
 _PARENT = "mlflow.parentRunId"
+_NOTE = "mlflow.note.content"
 
 
 def _artifact_location(tracking_uri: str, experiment: str) -> str | None:
@@ -59,6 +72,13 @@ class Tracker:
             found = self.client.get_experiment_by_name(experiment)
             self.experiment_id = (found.experiment_id if found else self.client.create_experiment(
                 experiment, artifact_location=_artifact_location(mlflow.get_tracking_uri(), experiment)))
+        self._set_kind()
+
+    def _set_kind(self) -> None:
+        """Open the experiment on the runs view (model development), unless a kind is set."""
+        key, value = EXPERIMENT_KIND
+        if key not in self.client.get_experiment(self.experiment_id).tags:
+            self.client.set_experiment_tag(self.experiment_id, key, value)
 
     @property
     def tracking_uri(self) -> str:
@@ -71,10 +91,108 @@ class Tracker:
             f"and tags.`{TAG_KIND}` = 'recipe'")
         if run_id is None:
             run_id = self.client.create_run(self.experiment_id, run_name=name).info.run_id
-        else:
-            self.client.update_run(run_id, status="RUNNING")
+        else:  # resumed, or MLflow's own run under `mlflow run`: named after the recipe
+            self.client.update_run(run_id, status="RUNNING", name=name)
         self.set_tags(run_id, {**tags, TAG_RECIPE: fingerprint, TAG_KIND: "recipe"})
         return run_id
+
+    def set_note(self, run_id: str, markdown: str) -> None:
+        """The run's description in the MLflow UI (its note)."""
+        self.client.set_tag(run_id, _NOTE, markdown)
+
+    def log_dataset(self, run_id: str, name: str, frame, source: Mapping[str, str],
+                    context: str) -> str:
+        """Log ``frame`` as a dataset input of the run (name, digest, source); its digest.
+
+        Args:
+            run_id: the run that used the data.
+            name: the dataset's name (a task, a persona set).
+            frame: the rows as a pandas DataFrame.
+            source: where the rows came from, as tags (shown as the dataset's source).
+            context: how the run used it ("evaluation", "training").
+        """
+        from mlflow.data.code_dataset_source import CodeDatasetSource
+        from mlflow.entities import DatasetInput, InputTag
+
+        dataset = self._mlflow.data.from_pandas(frame, source=CodeDatasetSource(dict(source)),
+                                                name=name)
+        logged = {(d.dataset.name, d.dataset.digest)
+                  for d in self.client.get_run(run_id).inputs.dataset_inputs}
+        if (name, dataset.digest) not in logged:
+            self.client.log_inputs(run_id, datasets=[DatasetInput(
+                dataset._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", context)])])
+        return dataset.digest
+
+    def log_checkpoint(self, run_id: str, name: str, directory: str | Path, *, step: int,
+                       params: Mapping[str, Any], tags: Mapping[str, Any], kind: str) -> str:
+        """A saved checkpoint as a logged model of its training run; its model id.
+
+        Found again by its key (run and name) on a resumed run, not logged twice.
+        """
+        key = f"{run_id}/{name}"
+        found = self._mlflow.search_logged_models(
+            experiment_ids=[self.experiment_id], output_format="list",
+            filter_string=f"tags.`{TAG_CHECKPOINT}` = '{key}'")
+        if found:
+            return found[0].model_id
+        model = self._mlflow.initialize_logged_model(
+            name=name, source_run_id=run_id, experiment_id=self.experiment_id, model_type=kind,
+            params={k: str(v)[:6000] for k, v in params.items()},
+            tags={**{k: str(v) for k, v in tags.items()}, TAG_CHECKPOINT: key})
+        self.client.log_model_artifacts(model.model_id, str(directory))
+        self.client.finalize_logged_model(model.model_id, "READY")
+        self.client.log_outputs(run_id, [self._output(model.model_id, step)])
+        return model.model_id
+
+    @staticmethod
+    def _output(model_id: str, step: int):
+        from mlflow.entities import LoggedModelOutput
+
+        return LoggedModelOutput(model_id, step)
+
+    def link_model(self, run_id: str, model_id: str) -> None:
+        """Record that ``run_id`` evaluated the logged model ``model_id``."""
+        from mlflow.entities import LoggedModelInput
+
+        self.client.log_inputs(run_id, models=[LoggedModelInput(model_id)])
+
+    def register(self, model_id: str, name: str) -> str:
+        """Register a logged model under ``name``; the new version."""
+        version = self._mlflow.register_model(f"models:/{model_id}", name)
+        return str(version.version)
+
+    def log_traces(self, run_id: str, replies: Sequence[Mapping[str, Any]]) -> int:
+        """Each judged reply as a trace of ``run_id``, its verdict an assessment on it.
+
+        Each reply maps ``messages``, ``reply``, ``n_prompt_tokens``, ``n_new_tokens``,
+        ``finish_reason``, ``verdict``, ``explanation``, ``judge`` and ``tags``. Logged once
+        per run: a resumed run that logged them before logs none. Returns how many.
+        """
+        from mlflow.entities import AssessmentSource
+
+        if not replies or TAG_TRACES in self.client.get_run(run_id).data.tags:
+            return 0
+        ids = []
+        with self._mlflow.start_run(run_id=run_id, nested=True), _fresh_ids():
+            for reply in replies:
+                span = self._mlflow.start_span_no_context(
+                    "judged reply", inputs={"messages": list(reply["messages"])},
+                    tags={k: str(v) for k, v in reply["tags"].items()},
+                    experiment_id=self.experiment_id)
+                span.set_attributes({"n_prompt_tokens": reply["n_prompt_tokens"],
+                                     "n_new_tokens": reply["n_new_tokens"],
+                                     "finish_reason": reply["finish_reason"]})
+                span.set_outputs({"reply": reply["reply"]})
+                span.end()
+                ids.append((span.trace_id, reply))
+        self._mlflow.flush_trace_async_logging()  # assessments need the traces stored
+        for trace_id, reply in ids:
+            self._mlflow.log_feedback(
+                trace_id=trace_id, name="verdict", value=reply["verdict"],
+                rationale=reply["explanation"] or None,
+                source=AssessmentSource(source_type="CODE", source_id=reply["judge"]))
+        self.client.set_tag(run_id, TAG_TRACES, str(len(ids)))
+        return len(ids)
 
     def new_run(self, name: str, tags: Mapping[str, str]) -> str:
         """A stand-alone run (judge agreement, comparison reports)."""
@@ -115,15 +233,19 @@ class Tracker:
         for start in range(0, len(fresh), 100):
             self.client.log_batch(run_id, params=fresh[start:start + 100])
 
-    def log_metrics(self, run_id: str, metrics: Mapping[str, float], step: int | None = None) -> None:
-        """Log numeric metrics; NaN and None are skipped, names made MLflow-legal."""
+    def log_metrics(self, run_id: str, metrics: Mapping[str, float], step: int | None = None,
+                    model_id: str | None = None) -> None:
+        """Log numeric metrics; NaN and None are skipped, names made MLflow-legal.
+
+        With ``model_id`` the metrics are linked to that logged model (MLflow's model view).
+        """
         import time
 
         from mlflow.entities import Metric
 
         now = int(time.time() * 1000)
-        batch = [Metric(metric_name(k), float(v), now, step or 0) for k, v in metrics.items()
-                 if v is not None and v == v]
+        batch = [Metric(metric_name(k), float(v), now, step or 0, model_id=model_id)
+                 for k, v in metrics.items() if v is not None and v == v]
         for start in range(0, len(batch), 500):
             self.client.log_batch(run_id, metrics=batch[start:start + 500])
 
@@ -150,6 +272,19 @@ class Tracker:
             frame.to_parquet(path, index=False)
             parent = str(Path(artifact_file).parent)
             self.log_artifact(run_id, path, None if parent == "." else parent)
+
+
+@contextlib.contextmanager
+def _fresh_ids():
+    """Trace ids come from the global ``random`` (OpenTelemetry's id generator); training
+    seeds it, so two variants trained alike would draw the same ids and the second's
+    traces would overwrite the first's. Draw them from the OS, then restore the state."""
+    state = random.getstate()
+    random.seed()
+    try:
+        yield
+    finally:
+        random.setstate(state)
 
 
 def download_results(run_id: str, dst: str | Path) -> Path:

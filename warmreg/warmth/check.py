@@ -83,18 +83,22 @@ def _step(variant: ModelVariant) -> int:
     return int(match.group(1)) if match else 0
 
 
-def log(tracker, rows: list[dict], variant_runs: dict, training_runs: dict) -> None:
-    """Warmth on variant runs (evaluated checkpoint) and by epoch on training runs."""
+def log(tracker, rows: list[dict], variant_runs: dict, training_runs: dict,
+        checkpoint_models: dict | None = None) -> None:
+    """Warmth on variant runs (evaluated checkpoint) and by epoch on training runs, linked
+    to each checkpoint's logged model (``checkpoint_models[(model, variant)][epoch]``)."""
+    checkpoint_models = checkpoint_models or {}
     originals = {r["model"]: r for r in rows if r["variant"] == "original"}
     for row in rows:
         metrics = {"warmth": row["score"], "warmth_ci_low": row["ci_low"],
                    "warmth_ci_high": row["ci_high"]}
         key = (row["model"], row["variant"])
+        model_id = checkpoint_models.get(key, {}).get(row["epoch"])
         if row["evaluated"] and key in variant_runs:
-            tracker.log_metrics(variant_runs[key], metrics)
+            tracker.log_metrics(variant_runs[key], metrics, model_id=model_id)
         if key in training_runs:
             tracker.log_metrics(training_runs[key], {**metrics, "epoch": row["epoch"] or 0.0},
-                                step=row["step"])
+                                step=row["step"], model_id=model_id)
     for (model, _), run_id in training_runs.items():
         base = originals.get(model)
         if base is not None:  # the base model is the training run's epoch-0 point
