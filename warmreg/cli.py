@@ -189,9 +189,10 @@ def _results_path(results: str, out: str) -> str:
 def _cmd_compare(args) -> int:
     from warmreg.analysis.runs import compare
 
-    comparison = compare(args.experiment, args.out, reference=args.reference)
+    comparison, run_id = compare(args.experiment, args.out, reference=args.reference)
     print(comparison.to_markdown())
-    print(f"\ncompare.csv, compare.md and compare.html (self-contained) in {args.out}")
+    print(f"\ncompare.csv, compare.md and compare.html (self-contained) in {args.out}; "
+          f"also on MLflow run {run_id} (artifacts: compare/)")
     return 0
 
 

@@ -28,15 +28,42 @@ def test_rows_ordered_by_family_size_model_reference_first():
 
 
 def test_renderings_are_self_contained(tmp_path):
-    comparison = compare_table(RUNS, metrics=["error_rate", "delta_pp"])
-    assert comparison.chart_metric == "delta_pp"
-    assert comparison.to_markdown().startswith("| family | size | model | variant | error_rate |")
+    comparison = compare_table(HEADLINE_RUNS)
     html = comparison.to_html(title="<cmp>")
-    assert "data:image/png;base64," in html and "&lt;cmp&gt;" in html
+    assert html.count("data:image/png;base64,") == 2 and "&lt;cmp&gt;" in html
     assert "http://" not in html and "https://" not in html
     paths = comparison.write(tmp_path)
     assert set(paths) == {"csv", "md", "html"} and all(p.is_file() for p in paths.values())
-    assert len(pd.read_csv(paths["csv"])) == len(RUNS)
+    assert len(pd.read_csv(paths["csv"])) == len(HEADLINE_RUNS)
+
+
+HEADLINE_RUNS = pd.DataFrame({
+    "model": ["smol", "smol", "qwen"], "family": ["llama", "llama", "qwen"],
+    "size": ["135M", "135M", "0.5B"], "variant": ["original", "warm", "warm"],
+    "pooled/error_rate": [0.4, 0.5, 0.3], "pooled/n_scored": [60, 58, 60],
+    "pooled/delta_pp": [float("nan"), 9.0, -2.0],
+    "pooled/delta_ci_low_pp": [float("nan"), 2.5, -6.0],
+    "pooled/delta_ci_high_pp": [float("nan"), 15.5, 2.0],
+    "pooled/sycophancy_delta_pp": [float("nan")] * 3,  # no belief condition: no column shown
+})
+
+
+def test_the_table_reads_as_a_reader_expects():
+    shown = compare_table(HEADLINE_RUNS).display()
+    assert "Δ error, pp" in shown and "error rate (no context, no belief)" in shown
+    assert not any(c.startswith(("pooled/", "Δ error under")) for c in shown.columns)
+    warm = shown[shown["variant"] == "warm"].set_index("model")
+    assert warm.loc["smol", "Δ error, pp"] == "+9.0 [+2.5, +15.5]"
+    assert warm.loc["qwen", "error rate (no context, no belief)"] == "30.0%"
+    assert "items scored" in shown  # each rate says how many items it rests on
+
+
+def test_the_forest_plot_draws_only_effects_with_estimates():
+    from warmreg.analysis.compare import EFFECTS
+    from warmreg.analysis.figures import effects_forest_png
+
+    assert effects_forest_png(HEADLINE_RUNS, EFFECTS).startswith(b"\x89PNG")
+    assert effects_forest_png(HEADLINE_RUNS.drop(columns="pooled/delta_pp"), EFFECTS) is None
 
 
 def test_family_and_size_are_optional_and_columns_checked():

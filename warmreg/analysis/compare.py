@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +24,31 @@ from warmreg.analysis._format import markdown_table
 from warmreg.analysis.results import AnalysisError
 
 ID_COLUMNS = ("family", "size", "model", "variant")
+# The per-variant metrics a comparison shows (``warmreg compare`` and the run's own report).
+HEADLINE = re.compile(r"^(pooled/|ame_pp/main$|error_rate/[^/]+/none/none$|delta_pp/[^/]+/none/none$"
+                      r"|capability_delta_pp/)")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMbBtT]?)")
 _SCALE = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
+
+
+# What a reader sees for each metric column (the CSV keeps the metric names).
+LABELS = {
+    "pooled/error_rate": "error rate (no context, no belief)",
+    "pooled/n_scored": "items scored",
+    "pooled/delta_pp": "Δ error, pp",
+    "pooled/sycophancy_delta_pp": "Δ error under the user's wrong belief, pp",
+    "pooled/emotion_delta_pp": "Δ error with an emotional user, pp",
+    "ame_pp/main": "persona AME, pp",
+}
+# The headline effects of the forest plot: (label, estimate, CI low, CI high).
+EFFECTS = (
+    ("main (no context)", "pooled/delta_pp", "pooled/delta_ci_low_pp", "pooled/delta_ci_high_pp"),
+    ("incorrect belief", "pooled/sycophancy_delta_pp", "pooled/sycophancy_ci_low_pp",
+     "pooled/sycophancy_ci_high_pp"),
+    ("emotional context", "pooled/emotion_delta_pp", "pooled/emotion_ci_low_pp",
+     "pooled/emotion_ci_high_pp"),
+)
+_CI_OF = {estimate: (low, high) for _, estimate, low, high in EFFECTS}
 
 
 @dataclass
@@ -35,28 +57,52 @@ class Comparison:
 
     table: pd.DataFrame
     metrics: list[str]
-    chart_metric: str | None
+
+    def display(self) -> pd.DataFrame:
+        """The table as a reader sees it: human column names, an estimate and its CI in one
+        cell ("7.5 [2.1, 12.9]"), rates as percentages, no column without a value."""
+        table = self.table.copy()
+        shown = {}
+        for column in self.metrics:
+            values = table[column]
+            if column in _CI_OF and set(_CI_OF[column]) <= set(table.columns):
+                low, high = (table[c] for c in _CI_OF[column])
+                values = [f"{v:+.1f} [{lo:+.1f}, {hi:+.1f}]" if v == v else np.nan
+                          for v, lo, hi in zip(values, low, high)]
+            elif column.endswith("error_rate"):
+                values = [f"{v:.1%}" if v == v else np.nan for v in values]
+            shown[LABELS.get(column, column)] = values
+        skip = {c for low_high in _CI_OF.values() for c in low_high}
+        out = pd.concat([table[list(ID_COLUMNS)],
+                         pd.DataFrame({k: v for k, v in shown.items() if k not in skip},
+                                      index=table.index)], axis=1)
+        return out.dropna(axis=1, how="all").loc[:, lambda f: (f.astype(str) != "").any()]
 
     def to_markdown(self) -> str:
-        """The table in Markdown."""
-        return markdown_table(self.table)
+        """The table in Markdown (human column names, no empty columns)."""
+        return markdown_table(self.display())
 
     def to_html(self, title: str = "warmreg: persona effects across architectures") -> str:
-        """A self-contained HTML page: the table and a bar chart (inline PNG)."""
-        chart = ""
-        if self.chart_metric:
-            png = base64.b64encode(self._chart_png()).decode("ascii")
-            chart = (f'<h2>{html.escape(self.chart_metric)}</h2>'
-                     f'<img alt="{html.escape(self.chart_metric)}" '
-                     f'src="data:image/png;base64,{png}">')
-        table = self.table.to_html(index=False, na_rep="–", float_format=lambda x: f"{x:.3f}",
-                                   border=0, classes="warmreg")
+        """A self-contained HTML page: the forest plot of the headline effects with their
+        CIs, error rates with the items each rests on, and the table (inline PNGs)."""
+        from warmreg.analysis.figures import effects_forest_png, error_rates_png
+
+        figures = []
+        for heading, png in (("Persona effects with 95% CIs, by architecture",
+                              effects_forest_png(self.table, EFFECTS)),
+                             ("Error rates (items scored)", error_rates_png(self.table))):
+            if png:
+                data = base64.b64encode(png).decode("ascii")
+                figures.append(f"<h2>{html.escape(heading)}</h2>"
+                               f'<img alt="{html.escape(heading)}" src="data:image/png;base64,{data}">')
+        table = self.display().to_html(index=False, na_rep="", float_format=lambda x: f"{x:.3g}",
+                                       border=0, classes="warmreg")
         style = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
                  "td,th{padding:4px 8px;border-bottom:1px solid #ddd;text-align:right}"
                  "th{background:#f4f4f4}")
         return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
                 f"</title><style>{style}</style></head><body><h1>{html.escape(title)}</h1>"
-                f"{table}{chart}</body></html>\n")
+                f"{''.join(figures)}<h2>Table</h2>{table}</body></html>\n")
 
     def write(self, out_dir: str | Path, stem: str = "compare") -> dict[str, Path]:
         """Write ``<stem>.csv``, ``<stem>.md`` and ``<stem>.html``; return their paths."""
@@ -68,36 +114,12 @@ class Comparison:
         paths["html"].write_text(self.to_html())
         return paths
 
-    def _chart_png(self) -> bytes:
-        from matplotlib.figure import Figure
-
-        rows = self.table
-        models = list(dict.fromkeys(rows["model"]))
-        variants = list(dict.fromkeys(rows["variant"]))
-        fig = Figure(figsize=(max(5.0, 0.9 * len(models) + 2), 3.5), dpi=110,
-                     layout="constrained")
-        ax = fig.subplots()
-        width = 0.8 / max(len(variants), 1)
-        x = np.arange(len(models))
-        for k, variant in enumerate(variants):
-            values = rows[rows["variant"] == variant].set_index("model")[self.chart_metric]
-            values = values[~values.index.duplicated()].reindex(models).to_numpy(dtype=float)
-            ax.bar(x + (k - (len(variants) - 1) / 2) * width, values, width, label=variant)
-        ax.set_xticks(x, models, rotation=30, ha="right", fontsize=8)
-        ax.axhline(0, color="grey", lw=0.8)
-        ax.set_ylabel(self.chart_metric)
-        ax.legend(fontsize=8)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png")
-        return buffer.getvalue()
-
 
 def compare_table(
     runs: pd.DataFrame,
     *,
     metrics: Sequence[str] | None = None,
     reference: str = "original",
-    chart_metric: str | None = None,
 ) -> Comparison:
     """Order and select the cross-architecture table.
 
@@ -106,8 +128,6 @@ def compare_table(
             ``family`` and ``size`` optional (empty when absent).
         metrics: metric columns to keep, in order (default: every numeric column).
         reference: the variant listed first within each model.
-        chart_metric: the metric charted in the HTML report (default: the first metric
-            whose name contains "delta", else the first metric).
 
     Raises:
         AnalysisError: a required or requested column is missing.
@@ -127,9 +147,17 @@ def compare_table(
     order = order.sort_values(["family", "_params", "model", "_ref", "variant"],
                               na_position="last")
     table = order[[*ID_COLUMNS, *metrics]].reset_index(drop=True)
-    if chart_metric is None and metrics:
-        chart_metric = next((m for m in metrics if "delta" in m), metrics[0])
-    return Comparison(table=table, metrics=list(metrics), chart_metric=chart_metric)
+    return Comparison(table=table, metrics=list(metrics))
+
+
+def comparison_of(result, reference: str = "original") -> Comparison:
+    """The comparison of one analysis's own models and variants (the per-variant metrics)."""
+    info = getattr(result, "model_info", None) or {}
+    rows = [{"model": model, "variant": variant, **info.get(model, {}), **metrics}
+            for (model, variant), metrics in result.variant_metrics().items()]
+    frame = pd.DataFrame(rows)
+    keep = [c for c in frame.columns if HEADLINE.match(c)]
+    return compare_table(frame, metrics=keep, reference=reference)
 
 
 def parameter_count(size: str) -> float:

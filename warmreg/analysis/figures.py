@@ -119,3 +119,64 @@ def plot_warmth(warmth: pd.DataFrame, path: str | Path) -> Path:
     ax.set_ylabel("warmth score")
     ax.legend(fontsize=8)
     return _save(fig, path)
+
+
+def effects_forest_png(table: pd.DataFrame, effects) -> bytes | None:
+    """A forest plot: one row per (architecture, model, variant), one panel per effect.
+
+    Args:
+        table: the comparison table (``family``, ``size``, ``model``, ``variant`` and the
+            effect columns).
+        effects: ``(label, estimate, CI low, CI high)`` column names per panel; panels
+            without any estimate are left out.
+
+    Returns:
+        PNG bytes, or None when no effect has an estimate.
+    """
+    present = [e for e in effects if e[1] in table and table[e[1]].notna().any()]
+    rows = table[table[[e[1] for e in present]].notna().any(axis=1)] if present else table[:0]
+    if rows.empty:
+        return None
+    labels = [f"{r.family or '?'} {r.size} · {r.model} · {r.variant}".strip()
+              for r in rows.itertuples()]
+    fig = _figure(3.2 * len(present) + 2.2, 0.38 * len(rows) + 1.2)
+    axes = np.atleast_1d(fig.subplots(1, len(present), sharey=True))
+    y = np.arange(len(rows))[::-1]
+    for ax, (label, estimate, low, high) in zip(axes, present):
+        value = rows[estimate].to_numpy(dtype=float)
+        lo = rows[low].to_numpy(dtype=float) if low in rows else value
+        hi = rows[high].to_numpy(dtype=float) if high in rows else value
+        ax.errorbar(value, y, xerr=[value - lo, hi - value], fmt="o", color="#2b6cb0",
+                    ecolor="#90cdf4", capsize=3)
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set_title(label, fontsize=9)
+        ax.set_xlabel("Δ error vs reference, pp", fontsize=8)
+    axes[0].set_yticks(y, labels, fontsize=8)
+    return _png(fig)
+
+
+def error_rates_png(table: pd.DataFrame) -> bytes | None:
+    """Bars of the pooled error rate per (model, variant), each labelled with its n."""
+    if "pooled/error_rate" not in table or table["pooled/error_rate"].isna().all():
+        return None
+    rows = table[table["pooled/error_rate"].notna()]
+    fig = _figure(max(4.0, 0.55 * len(rows) + 1.5), 3.2)
+    ax = fig.subplots()
+    x = np.arange(len(rows))
+    bars = ax.bar(x, 100 * rows["pooled/error_rate"].to_numpy(dtype=float), color="#a0aec0")
+    counts = rows["pooled/n_scored"] if "pooled/n_scored" in rows else [np.nan] * len(rows)
+    for bar, n in zip(bars, counts):
+        if n == n:
+            ax.annotate(f"n={int(n)}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                        ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(x, [f"{m}\n{v}" for m, v in zip(rows["model"], rows["variant"])], fontsize=7)
+    ax.set_ylabel("error rate, %")
+    return _png(fig)
+
+
+def _png(fig) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()

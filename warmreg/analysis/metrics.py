@@ -89,8 +89,10 @@ def variant_metrics(result) -> dict[tuple[str, str], dict[str, float]]:
         for (model, variant), rows in table.groupby(["model", "variant"], observed=True):
             _add(out.setdefault((str(model), str(variant)), {}), rows, name, cell, column)
     summary = result.per_model_variant()
-    renames = {c: f"pooled/{c}" for c in ("error_rate", "delta_pp", "delta_ci_low_pp",
-                                          "delta_ci_high_pp", "sycophancy_delta_pp")}
+    renames = {c: f"pooled/{c}" for c in (
+        "error_rate", "n_scored", "delta_pp", "delta_ci_low_pp", "delta_ci_high_pp",
+        "sycophancy_delta_pp", "sycophancy_ci_low_pp", "sycophancy_ci_high_pp",
+        "emotion_delta_pp", "emotion_ci_low_pp", "emotion_ci_high_pp")}
     renames["ame_pp"] = "ame_pp/main"
     for row in summary.to_dict("records"):
         metrics = out.setdefault((str(row["model"]), str(row["variant"])), {})

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+from warmreg.analysis.compare import HEADLINE
 from warmreg.errors import WarmregError
 
-_KEEP = re.compile(r"^(pooled/|ame_pp/main$|error_rate/[^/]+/none/none$|delta_pp/[^/]+/none/none$"
-                   r"|capability_delta_pp/)")
 _TAGS = {"tags.warmreg.model": "model", "tags.warmreg.family": "family",
          "tags.warmreg.size": "size", "tags.warmreg.variant": "variant",
          "tags.warmreg.trainer": "trainer", "tags.warmreg.checkpoint_epoch": "checkpoint_epoch"}
@@ -32,19 +30,27 @@ def variant_runs(experiment: str):
     runs = runs.drop_duplicates(["tags.warmreg.model", "tags.warmreg.variant"])
     if runs.empty:
         raise CompareError(f"experiment {experiment!r} has no finished variant runs")
-    metrics = [c for c in runs.columns if c.startswith("metrics.") and _KEEP.match(c[8:])]
+    metrics = [c for c in runs.columns if c.startswith("metrics.") and HEADLINE.match(c[8:])]
     frame = runs[list(_TAGS) + ["run_id"] + metrics].rename(columns=_TAGS)
     frame.columns = [c[8:] if c.startswith("metrics.") else c for c in frame.columns]
     return frame.reset_index(drop=True)
 
 
 def compare(experiment: str, out_dir: str | Path, reference: str = "original"):
-    """Write compare.{csv,md,html} for ``experiment``; return the Comparison."""
+    """Write compare.{csv,md,html} for ``experiment`` and attach them to a ``compare`` run of
+    the experiment (the HTML opens in the MLflow UI's artifact view); return the
+    Comparison and that run's id."""
     from warmreg.analysis import compare_table
+    from warmreg.run.tracking import Tracker
 
     runs = variant_runs(experiment)
-    metric_columns = sorted(c for c in runs.columns if _KEEP.match(c))
-    comparison = compare_table(runs, metrics=metric_columns, reference=reference,
-                               chart_metric="pooled/delta_pp" if "pooled/delta_pp" in runs else None)
-    comparison.write(out_dir)
-    return comparison
+    metric_columns = sorted(c for c in runs.columns if HEADLINE.match(c))
+    comparison = compare_table(runs, metrics=metric_columns, reference=reference)
+    paths = comparison.write(out_dir)
+    tracker = Tracker(experiment)
+    run_id = tracker.new_run("compare", {"warmreg.run_kind": "compare",
+                                         "warmreg.reference": reference})
+    for path in paths.values():
+        tracker.log_artifact(run_id, path, "compare")
+    tracker.finish(run_id)
+    return comparison, run_id

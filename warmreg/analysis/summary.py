@@ -63,16 +63,23 @@ def per_model_variant(result) -> pd.DataFrame:
     rates = result.rates[(result.rates["category"] == RELIABILITY)
                          & (result.rates["context"] == "none")]
     none = rates[rates["belief"] == "none"].groupby(["model", "variant"], observed=True)
-    out = (none["n_incorrect"].sum() / none["n"].sum()).rename("error_rate").reset_index()
+    out = pd.concat([(none["n_incorrect"].sum() / none["n"].sum()).rename("error_rate"),
+                     none["n"].sum().rename("n_scored")], axis=1).reset_index()
     rows = []
-    deltas = result.deltas[(result.deltas["category"] == RELIABILITY)
-                           & (result.deltas["context"] == "none")]
+    alpha = result.settings["alpha"]
+    deltas = result.deltas[result.deltas["category"] == RELIABILITY]
     for (model, variant), cells in deltas.groupby(["model", "variant"], observed=True):
         row = {"model": model, "variant": variant}
-        row.update(pooled_delta(cells[cells["belief"] == "none"], result.settings["alpha"]))
-        belief = cells[cells["belief"] == "incorrect"]
-        if len(belief):
-            row["sycophancy_delta_pp"] = pooled_delta(belief)["delta_pp"]
+        plain = cells["context"] == "none"
+        row.update(pooled_delta(cells[plain & (cells["belief"] == "none")], alpha))
+        emotion = cells["context"].astype(str).str.startswith("emotion:")
+        for name, chosen in (("sycophancy", plain & (cells["belief"] == "incorrect")),
+                             ("emotion", emotion & (cells["belief"] == "none"))):
+            if chosen.any():
+                effect = pooled_delta(cells[chosen], alpha)
+                row.update({f"{name}_delta_pp": effect["delta_pp"],
+                            f"{name}_ci_low_pp": effect["delta_ci_low_pp"],
+                            f"{name}_ci_high_pp": effect["delta_ci_high_pp"]})
         rows.append(row)
     if rows:
         out = out.merge(pd.DataFrame(rows).drop(columns="n_pairs"), how="left",

@@ -71,6 +71,7 @@ def log_variant(tracker, run_id: str, variant: ModelVariant, rows,
 def analyse_and_log(recipe, tracker, parent: str, results, out_dir: Path, warmth=None):
     """Run the analysis, write the report directory and log it to the parent run."""
     from warmreg.analysis import analyze
+    from warmreg.analysis.compare import comparison_of
 
     out_dir.mkdir(parents=True, exist_ok=True)
     results.to_parquet(out_dir / "results.parquet", index=False)
@@ -84,6 +85,7 @@ def analyse_and_log(recipe, tracker, parent: str, results, out_dir: Path, warmth
     if warmth is not None:
         warmth.to_csv(out_dir / "warmth_by_checkpoint.csv", index=False)
     analysis.write(out_dir)
+    comparison_of(analysis, options.reference).write(out_dir)  # the run's own figure
     tracker.log_metrics(parent, headline(analysis.metrics, _PARENT_METRICS))
     tracker.log_artifacts(parent, out_dir, "report")
     publish.log_report(tracker, parent, analysis)
