@@ -67,11 +67,12 @@ def pages(uri: str) -> dict[str, str]:
     experiment = client.get_experiment_by_name(EXPERIMENT).experiment_id
     [warm] = client.search_runs([experiment], "tags.`warmreg.run_kind` = 'variant' and "
                                 "tags.`warmreg.variant` = 'warm'", max_results=1)
+    ml = "?workflowType=machine_learning"  # the links warmreg prints open the ML views
     return {
-        "experiment": f"#/experiments/{experiment}",
-        "variant-run": f"#/experiments/{experiment}/runs/{warm.info.run_id}",
-        "traces": f"#/experiments/{experiment}/traces",
-        "models": f"#/experiments/{experiment}/models",
+        "experiment": f"#/experiments/{experiment}/runs{ml}",
+        "variant-run": f"#/experiments/{experiment}/runs/{warm.info.run_id}{ml}",
+        "traces": f"#/experiments/{experiment}/traces{ml}",
+        "models": f"#/experiments/{experiment}/models{ml}",
     }
 
 

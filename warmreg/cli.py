@@ -41,6 +41,7 @@ def _cmd_run(args) -> int:
     print(result.analysis.to_markdown())
     print(f"\nReport: {result.out_dir}\nMLflow parent run: {result.parent_run_id}")
     print(f"Browse: mlflow ui --backend-store-uri {result.tracking_uri}")
+    print(f"  then open http://127.0.0.1:5000{result.ui_path}")
     return 0
 
 

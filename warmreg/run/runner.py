@@ -31,6 +31,12 @@ class RunResult:
     parent_run_id: str
     out_dir: Path
     tracking_uri: str
+    experiment_id: str = ""
+
+    @property
+    def ui_path(self) -> str:
+        """Where the MLflow UI shows this run's experiment as runs (not the GenAI overview)."""
+        return f"/#/experiments/{self.experiment_id}/runs?workflowType=machine_learning"
 
 
 def run(recipe: Recipe, echo=None) -> RunResult:
@@ -189,4 +195,5 @@ def _analyse(recipe: Recipe, tracker: Tracker, parent: str, frames, warmth, echo
     warmth_table = pd.DataFrame(warmth) if warmth else None
     analysis = rows.analyse_and_log(recipe, tracker, parent, results, out_dir, warmth_table)
     echo(f"warmreg: results in {out_dir} and MLflow run {parent}")
-    return RunResult(results, analysis, parent, out_dir, tracker.tracking_uri)
+    return RunResult(results, analysis, parent, out_dir, tracker.tracking_uri,
+                     tracker.experiment_id)
