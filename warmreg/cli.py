@@ -2,6 +2,8 @@
 
 Errors the user can fix (bad recipe, unknown plugin, bad results file) print one line
 naming the file and key and exit with their code (2 for configuration) — no traceback.
+Every log line, error line and traceback of the process is scrubbed of API keys
+(:mod:`warmreg.secrets`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 import sys
 import warnings
 
+from warmreg import secrets
 from warmreg.errors import WarmregError
 
 
@@ -319,12 +322,13 @@ def _quiet_libraries() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    secrets.install()
     args = build_parser().parse_args(argv)
     _quiet_libraries()
     try:
         return args.func(args)
     except WarmregError as exc:
-        print(f"warmreg: error: {exc}", file=sys.stderr)
+        print(secrets.scrub(f"warmreg: error: {exc}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("warmreg: interrupted; run the same command again to resume", file=sys.stderr)
