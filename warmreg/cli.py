@@ -40,7 +40,7 @@ def _cmd_run(args) -> int:
     from warmreg.run import runner
 
     loaded = recipe.load(args.recipe, _overrides(args))
-    result = runner.run(loaded)
+    result = runner.run(loaded, wait=args.wait)
     print(result.analysis.to_markdown())
     print(f"\nReport: {result.out_dir}\nMLflow parent run: {result.parent_run_id}")
     print(f"Browse: mlflow ui --backend-store-uri {result.tracking_uri}")
@@ -224,6 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a recipe value (YAML syntax), e.g. --set tasks.triviaqa.limit=20")
     p.add_argument("--set-list", default="", metavar="'K=V K=V'",
                    help="several overrides in one space-separated string (used by MLproject)")
+    p.add_argument("--wait", action="store_true",
+                   help="when another run holds the recipe's workdir, wait for it to finish, then "
+                        "reuse its results (default: exit 2 naming that process)")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("validate", help="check recipes without running anything")
@@ -330,9 +333,13 @@ def main(argv: list[str] | None = None) -> int:
     except WarmregError as exc:
         print(secrets.scrub(f"warmreg: error: {exc}"), file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("warmreg: interrupted; run the same command again to resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        from warmreg.run.signals import Terminated
+
+        terminated = isinstance(exc, Terminated)
+        print(f"warmreg: {'terminated (SIGTERM)' if terminated else 'interrupted'}; "
+              "run the same command again to resume", file=sys.stderr)
+        return 143 if terminated else 130
 
 
 if __name__ == "__main__":

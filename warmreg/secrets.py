@@ -25,9 +25,11 @@ import threading
 import traceback
 
 MASK = "***"
-# The value of an Authorization header, as a header line, a dict repr or JSON shows it.
+# The value of an Authorization header as a header line, a dict repr or JSON shows it
+# (to the end of the value: over-masking a message is the safe side).
 _HEADER = re.compile(r"(?i)(\bauthorization[\"']?\s*[:=]\s*[\"']?)[^\"'\r\n,}]+")
-_BEARER = re.compile(r"(?i)(\bbearer\s+)[^\s\"',;}]+")
+# A Bearer token (RFC 6750's token68) anywhere else.
+_BEARER = re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]+=*")
 
 _secrets: set[str] = set()
 _lock = threading.Lock()

@@ -5,10 +5,18 @@ job. Runs are addressed by id, so a trainer can stream metrics into its child ru
 the runner works on others. An unfinished parent run with the same recipe fingerprint is
 resumed, as are its children, so a killed run continues in the same MLflow runs.
 Under ``mlflow run`` the parent is the run MLflow created (``MLFLOW_RUN_ID``).
+
+Every run the tracker starts or resumes is ended: :meth:`Tracker.finish` one by one, or
+:meth:`Tracker.end_open` (FAILED or KILLED) for all still open when a run stops. A resumed
+run logs each metric point once: a point already in the run at that step with that value
+is not logged again (a changed value, from items retried on resume, is a new point at
+that step and becomes the latest). A fresh SQLite store is created under a file lock
+(:mod:`warmreg.run.lock`), so two processes starting at once do not both migrate it.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tempfile
@@ -16,6 +24,9 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from warmreg import keys
+from warmreg.run import lock
+
+log = logging.getLogger(__name__)
 
 TAG_RECIPE = "warmreg.recipe_fingerprint"
 TAG_CHILD = "warmreg.child_key"
@@ -51,14 +62,22 @@ class Tracker:
         from mlflow.tracking import MlflowClient
 
         self._mlflow = mlflow
-        self.client = MlflowClient()
+        self._open: list[str] = []  # runs started or resumed here and not yet ended
+        self._points: dict[str, dict[str, set | None]] = {}  # run -> metric -> (step, value)s
         self.outer_run_id = os.environ.get("MLFLOW_RUN_ID")
-        if self.outer_run_id:
-            self.experiment_id = self.client.get_run(self.outer_run_id).info.experiment_id
-        else:
-            found = self.client.get_experiment_by_name(experiment)
-            self.experiment_id = (found.experiment_id if found else self.client.create_experiment(
-                experiment, artifact_location=_artifact_location(mlflow.get_tracking_uri(), experiment)))
+        with lock.sqlite_store(mlflow.get_tracking_uri()):  # creating it, and the experiment
+            self.client = MlflowClient()
+            if self.outer_run_id:
+                self.experiment_id = self.client.get_run(self.outer_run_id).info.experiment_id
+            else:
+                self.experiment_id = self._experiment(experiment)
+
+    def _experiment(self, name: str) -> str:
+        found = self.client.get_experiment_by_name(name)
+        if found:
+            return found.experiment_id
+        return self.client.create_experiment(
+            name, artifact_location=_artifact_location(self.tracking_uri, name))
 
     @property
     def tracking_uri(self) -> str:
@@ -73,12 +92,14 @@ class Tracker:
             run_id = self.client.create_run(self.experiment_id, run_name=name).info.run_id
         else:
             self.client.update_run(run_id, status="RUNNING")
+        self._open.append(run_id)
         self.set_tags(run_id, {**tags, TAG_RECIPE: fingerprint, TAG_KIND: "recipe"})
         return run_id
 
     def new_run(self, name: str, tags: Mapping[str, str]) -> str:
         """A stand-alone run (judge agreement, comparison reports)."""
         run_id = self.client.create_run(self.experiment_id, run_name=name).info.run_id
+        self._open.append(run_id)
         self.set_tags(run_id, tags)
         return run_id
 
@@ -90,6 +111,7 @@ class Tracker:
                                             tags={_PARENT: parent_id}).info.run_id
         else:
             self.client.update_run(run_id, status="RUNNING")
+        self._open.append(run_id)
         self.set_tags(run_id, {**tags, TAG_CHILD: key})
         return run_id
 
@@ -99,7 +121,22 @@ class Tracker:
         return runs[0].info.run_id if runs else None
 
     def finish(self, run_id: str, status: str = "FINISHED") -> None:
+        """End one run with ``status`` (FINISHED, FAILED or KILLED)."""
         self.client.set_terminated(run_id, status=status)
+        if run_id in self._open:
+            self._open.remove(run_id)
+
+    def end_open(self, status: str) -> None:
+        """End every run still open (children first) with ``status``, as a run stops.
+
+        Called while an exception propagates: a failure to end one run is logged, not
+        raised, so it neither hides that exception nor leaves the other runs open.
+        """
+        for run_id in reversed(list(self._open)):
+            try:
+                self.finish(run_id, status)
+            except Exception as exc:  # the store itself may be what failed
+                log.warning("could not mark MLflow run %s %s: %s", run_id, status, exc)
 
     def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
         for key, value in tags.items():
@@ -116,16 +153,34 @@ class Tracker:
             self.client.log_batch(run_id, params=fresh[start:start + 100])
 
     def log_metrics(self, run_id: str, metrics: Mapping[str, float], step: int | None = None) -> None:
-        """Log numeric metrics; NaN and None are skipped, names made MLflow-legal."""
+        """Log numeric metrics at ``step`` (default 0); NaN and None are skipped, names made
+        MLflow-legal, and a point the run already holds (same step and value) is not repeated."""
         import time
 
         from mlflow.entities import Metric
 
-        now = int(time.time() * 1000)
-        batch = [Metric(metric_name(k), float(v), now, step or 0) for k, v in metrics.items()
-                 if v is not None and v == v]
+        now, step = int(time.time() * 1000), step or 0
+        batch = [Metric(name, value, now, step) for name, value in
+                 ((metric_name(k), float(v)) for k, v in metrics.items() if v is not None and v == v)
+                 if self._is_new(run_id, name, step, value)]
         for start in range(0, len(batch), 500):
             self.client.log_batch(run_id, metrics=batch[start:start + 500])
+
+    def _is_new(self, run_id: str, name: str, step: int, value: float) -> bool:
+        """Whether the run lacks this point; records it as logged. A metric the run held
+        before this process touched it has its history read once, when first logged."""
+        points = self._points.get(run_id)
+        if points is None:
+            points = self._points[run_id] = dict.fromkeys(self.client.get_run(run_id).data.metrics)
+        seen = points.get(name)
+        if seen is None:
+            seen = points[name] = ({(m.step, m.value) for m in
+                                    self.client.get_metric_history(run_id, name)}
+                                   if name in points else set())
+        if (step, value) in seen:
+            return False
+        seen.add((step, value))
+        return True
 
     def log_artifacts(self, run_id: str, local_dir: str | Path, artifact_path: str | None = None) -> None:
         self.client.log_artifacts(run_id, str(local_dir), artifact_path)
