@@ -118,7 +118,7 @@ def _handler(server: FakeServer):
             if fault == "truncated":
                 return self._send(200, b'{"choices": [', length=4096)
             text = server.answers.get(body.get("model"), f"echo: {key}")
-            self._send(200, _reply(text + (f" (sent with {auth})" if fault == "content" else "")))
+            self._send(200, _reply(text + (f"\n(sent with {auth})" if fault == "content" else "")))
 
         def _send(self, status: int, payload, headers=None, reason=None, length=None):
             data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()

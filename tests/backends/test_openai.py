@@ -176,7 +176,7 @@ def test_a_refusal_that_echoes_the_key_stops_the_run_without_it(fault):
 def test_a_reply_that_quotes_the_key_is_stored_without_it():
     with FakeServer({"q0": ["content"]}) as server:
         [(_, gen)] = run(server, 1)
-    assert gen.text == "echo: q0 (sent with Bearer ***)"
+    assert gen.text == "echo: q0\n(sent with Bearer ***)"
 
 
 def test_an_unexpected_exception_from_the_http_stack_stops_the_run_scrubbed(monkeypatch):
