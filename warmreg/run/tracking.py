@@ -11,20 +11,22 @@ Every run the tracker starts or resumes is ended: :meth:`Tracker.finish` one by 
 run logs each metric point once: a point already in the run at that step with that value
 is not logged again (a changed value, from items retried on resume, is a new point at
 that step and becomes the latest). A fresh SQLite store is created under a file lock
-(:mod:`warmreg.run.lock`), so two processes starting at once do not both migrate it.
+(:mod:`warmreg.run.lock`), so two processes starting at once do not both migrate it, and
+an interrupt waits for the store call in progress (:func:`warmreg.run.signals.uninterrupted`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import posixpath
 import re
 import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
 from warmreg import keys
-from warmreg.run import lock
+from warmreg.run import lock, signals
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,24 @@ def _artifact_location(tracking_uri: str, experiment: str) -> str | None:
     db = Path(tracking_uri[len("sqlite:///"):])
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", experiment)
     return (db.parent / "mlartifacts" / safe).resolve().as_uri()
+
+
+class _Uninterrupted:
+    """An MlflowClient whose every call finishes before SIGTERM or Ctrl-C takes effect."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def __getattr__(self, name: str):
+        attr = getattr(self._client, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            with signals.uninterrupted():
+                return attr(*args, **kwargs)
+
+        return call
 
 
 def metric_name(name: str) -> str:
@@ -66,7 +86,7 @@ class Tracker:
         self._points: dict[str, dict[str, set | None]] = {}  # run -> metric -> (step, value)s
         self.outer_run_id = os.environ.get("MLFLOW_RUN_ID")
         with lock.sqlite_store(mlflow.get_tracking_uri()):  # creating it, and the experiment
-            self.client = MlflowClient()
+            self.client = _Uninterrupted(MlflowClient())
             if self.outer_run_id:
                 self.experiment_id = self.client.get_run(self.outer_run_id).info.experiment_id
             else:
@@ -88,12 +108,14 @@ class Tracker:
         run_id = self.outer_run_id or self._find(
             f"tags.`{TAG_RECIPE}` = '{fingerprint}' and attributes.status != 'FINISHED' "
             f"and tags.`{TAG_KIND}` = 'recipe'")
-        if run_id is None:
-            run_id = self.client.create_run(self.experiment_id, run_name=name).info.run_id
+        keys = {TAG_RECIPE: fingerprint, TAG_KIND: "recipe"}
+        if run_id is None:  # created with the tags it is found by: a kill now cannot orphan it
+            run_id = self.client.create_run(self.experiment_id, run_name=name,
+                                            tags=keys).info.run_id
         else:
             self.client.update_run(run_id, status="RUNNING")
         self._open.append(run_id)
-        self.set_tags(run_id, {**tags, TAG_RECIPE: fingerprint, TAG_KIND: "recipe"})
+        self.set_tags(run_id, {**tags, **keys})
         return run_id
 
     def new_run(self, name: str, tags: Mapping[str, str]) -> str:
@@ -106,9 +128,9 @@ class Tracker:
     def child(self, parent_id: str, key: str, name: str, tags: Mapping[str, str]) -> str:
         """A child run of ``parent_id`` identified by ``key``; reused when it exists."""
         run_id = self._find(f"tags.`{_PARENT}` = '{parent_id}' and tags.`{TAG_CHILD}` = '{key}'")
-        if run_id is None:
+        if run_id is None:  # created with the tags it is found by: a kill now cannot orphan it
             run_id = self.client.create_run(self.experiment_id, run_name=name,
-                                            tags={_PARENT: parent_id}).info.run_id
+                                            tags={_PARENT: parent_id, TAG_CHILD: key}).info.run_id
         else:
             self.client.update_run(run_id, status="RUNNING")
         self._open.append(run_id)
@@ -189,8 +211,16 @@ class Tracker:
         self.client.log_artifact(run_id, str(local_path), artifact_path)
 
     def log_table(self, run_id: str, frame, artifact_file: str) -> None:
-        """A table shown in the MLflow UI's evaluation view (JSON artifact)."""
-        self.client.log_table(run_id, data=frame, artifact_file=artifact_file)
+        """A table shown in the MLflow UI's evaluation view (JSON artifact). A resumed run's
+        table is replaced: MLflow's ``log_table`` would append the rows a second time."""
+        folder = posixpath.dirname(artifact_file) or None
+        if artifact_file not in {a.path for a in self.client.list_artifacts(run_id, folder)}:
+            self.client.log_table(run_id, data=frame, artifact_file=artifact_file)
+            return
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / posixpath.basename(artifact_file)
+            frame.to_json(path, orient="split", index=False, date_format="iso")  # as log_table
+            self.log_artifact(run_id, path, folder)
 
     def log_dict(self, run_id: str, data: Any, artifact_file: str) -> None:
         self.client.log_dict(run_id, data, artifact_file)
