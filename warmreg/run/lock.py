@@ -99,8 +99,12 @@ def _write_holder(handle) -> None:
     handle.truncate(0)
     handle.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
                              "since": time.strftime("%Y-%m-%d %H:%M:%S"),
-                             "command": " ".join(sys.argv)}))
+                             "command": _shorten(" ".join(sys.argv), 160)}))
     handle.flush()
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _holder(handle) -> str:
