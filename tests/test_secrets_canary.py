@@ -106,7 +106,8 @@ def test_no_canary_key_survives_any_error_path_of_either_endpoint(tmp_path):
             "transient": (url, "gen-a", "judge-a", {}),
             "gen-401": (url, "gen-401", "judge-ok", {}),
             "judge-403": (url, "gen-ok", "judge-403", {}),
-            "dead-endpoint": (dead, "gen-ok", "judge-ok", {"max_retries": 1, "fail_after_errors": 2}),
+            "dead-endpoint": (dead, "gen-ok", "judge-ok",
+                              {"max_retries": 1, "fail_after_errors": 2}),
             "gen-urlerror": (url, "gen-urlerror", "judge-ok", {"fail_after_errors": 2}),
             "judge-runtime": (url, "gen-ok", "judge-runtime", {}),
         }

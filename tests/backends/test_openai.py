@@ -186,7 +186,8 @@ def test_an_unexpected_exception_from_the_http_stack_stops_the_run_scrubbed(monk
         raise RuntimeError(f"cannot send {request.full_url} with {request.headers}")
 
     monkeypatch.setattr(urllib.request, "urlopen", leaky)
-    backend = OpenAIBackend(Config(base_url="http://127.0.0.1:9/v1", api_key_env="WARMREG_TEST_KEY"))
+    backend = OpenAIBackend(Config(base_url="http://127.0.0.1:9/v1",
+                                   api_key_env="WARMREG_TEST_KEY"))
     with pytest.raises(EndpointError, match="RuntimeError: cannot send") as excinfo:
         list(backend.generate(BASE, convs(1), GenerationParams()))
     assert KEY not in str(excinfo.value) and excinfo.value.__cause__ is None

@@ -73,7 +73,8 @@ def test_endpoint_errors_are_counted_apart_and_retried_on_the_next_run(tmp_path)
         assert [v.label for v in verdicts] == [ENDPOINT_ERROR, ENDPOINT_ERROR, CORRECT, UNPARSEABLE]
         assert verdicts[0].judge == "runner"
         assert verdicts[0].explanation == "generation failed: HTTP 503: overloaded"
-        assert judge.graded == ["reply q1", "reply q2", "reply q3"]  # a failed generation is not judged
+        # a failed generation is not judged
+        assert judge.graded == ["reply q1", "reply q2", "reply q3"]
         assert store.counts()["verdicts"] == 2  # the genuine UNPARSEABLE is a result, kept
 
         # the endpoints recovered: only the two errors are done again

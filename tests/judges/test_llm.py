@@ -8,8 +8,8 @@ from typing import ClassVar
 import pytest
 
 from warmreg import registry
-from warmreg.api import (CORRECT, ENDPOINT_ERROR, INCORRECT, REFUSED, UNPARSEABLE, Backend, Generation, Item,
-                         Judge)
+from warmreg.api import (CORRECT, ENDPOINT_ERROR, INCORRECT, REFUSED, UNPARSEABLE, Backend,
+                         Generation, Item, Judge)
 from warmreg.config import build
 from warmreg.errors import ConfigError
 from warmreg.judges.llm import LLMJudge, build_prompt, parse_verdict

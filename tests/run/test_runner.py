@@ -37,7 +37,8 @@ def _runs(client, experiment: str) -> dict[str, object]:
     out = {}
     for run in client.search_runs([exp.experiment_id]):
         tags = run.data.tags
-        key = tags["warmreg.run_kind"] + (f"/{tags['warmreg.variant']}" if "warmreg.variant" in tags else "")
+        variant = tags.get("warmreg.variant")
+        key = tags["warmreg.run_kind"] + (f"/{variant}" if variant else "")
         assert key not in out, f"two {key} runs"
         out[key] = run
     return out
@@ -94,7 +95,7 @@ def _fail_then_interrupt_then_resume(server, loaded, client, experiment, monkeyp
     for key, run in runs.items():
         for name in run.data.metrics:
             points = [(m.step, m.value) for m in client.get_metric_history(run.info.run_id, name)]
-            assert len(points) == len(set(points)), (key, name, points)  # never the same point twice
+            assert len(points) == len(set(points)), (key, name, points)  # never one point twice
             if len(points) > 1:
                 changed[(key, name)] = points
     # what the retried items did not change was logged once; what they changed is a new
@@ -121,7 +122,8 @@ def _training_steps_logged(db: Path) -> int:
             return con.execute(
                 "SELECT COUNT(*) FROM runs r JOIN tags t ON t.run_uuid = r.run_uuid "
                 "JOIN metrics m ON m.run_uuid = r.run_uuid WHERE t.key = 'warmreg.run_kind' "
-                "AND t.value = 'training' AND r.status = 'RUNNING' AND m.key = 'loss'").fetchone()[0]
+                "AND t.value = 'training' AND r.status = 'RUNNING' AND m.key = 'loss'"
+            ).fetchone()[0]
     except sqlite3.OperationalError:  # not created yet
         return 0
 

@@ -1,4 +1,4 @@
-"""The tracker: every run it opens is ended, metric points are logged once, a fresh store is safe."""
+"""The tracker: every run it opens ends, points are logged once, a fresh store is safe."""
 
 from __future__ import annotations
 

@@ -114,7 +114,8 @@ class OpenAIBackend:
     def generate(self, variant: ModelVariant, conversations: Sequence[Sequence[Message]],
                  params: GenerationParams) -> Iterator[tuple[int, Generation]]:
         """Yield ``(index, Generation)`` for each conversation as its reply completes."""
-        client = _Client(self.config, (os.environ.get(self.config.api_key_env) or "").strip() or None)
+        key = (os.environ.get(self.config.api_key_env) or "").strip()  # a file's newline too
+        client = _Client(self.config, key or None)
         model = self.model_name(variant)
         bodies = (self._body(model, conv, params) for conv in conversations)
         errors_in_a_row = 0

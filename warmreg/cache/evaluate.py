@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable, Mapping, Sequence
 
-from warmreg.api import (ENDPOINT_ERROR, UNPARSEABLE, BatchJudge, Generation, GenerationParams, Item, ModelVariant,
-                         Prompt, Verdict)
+from warmreg.api import (ENDPOINT_ERROR, UNPARSEABLE, BatchJudge, Generation, GenerationParams,
+                         Item, ModelVariant, Prompt, Verdict)
 from warmreg.cache.store import Store
 from warmreg.keys import content_hash
 from warmreg.progress import Progress

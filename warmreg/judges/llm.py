@@ -20,7 +20,8 @@ from typing import Any, ClassVar, Iterator, Sequence
 
 from warmreg import registry
 from warmreg.api import (CORRECT, ENDPOINT_ERROR, INCORRECT, REFUSED, UNPARSEABLE, Generation,
-                         GenerationParams, Item, Message, ModelSpec, ModelVariant, Verdict, content_hash)
+                         GenerationParams, Item, Message, ModelSpec, ModelVariant, Verdict,
+                         content_hash)
 from warmreg.errors import ConfigError, PluginError
 from warmreg.judges._common import fingerprint, is_empty, refusal_verdict
 
