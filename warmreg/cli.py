@@ -17,7 +17,7 @@ import sys
 import warnings
 
 from warmreg import secrets
-from warmreg.errors import WarmregError
+from warmreg.errors import Terminated, WarmregError
 
 
 def _cmd_validate(args) -> int:
@@ -333,13 +333,13 @@ def main(argv: list[str] | None = None) -> int:
     except WarmregError as exc:
         print(secrets.scrub(f"warmreg: error: {exc}"), file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt as exc:
-        from warmreg.run.signals import Terminated
-
-        terminated = isinstance(exc, Terminated)
-        print(f"warmreg: {'terminated (SIGTERM)' if terminated else 'interrupted'}; "
-              "run the same command again to resume", file=sys.stderr)
-        return 143 if terminated else 130
+    except Terminated as exc:
+        print("warmreg: terminated (SIGTERM); run the same command again to resume",
+              file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("warmreg: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -44,8 +44,9 @@ def log_variant(tracker, run_id: str, variant: ModelVariant, rows) -> None:
     if variant.weights:
         tracker.log_artifacts(run_id, variant.weights, "adapter" if variant.weights_kind == "lora"
                               else "weights")
-    counts = rows["verdict"].value_counts()  # every label, zeros too: a resumed run that
-    # retried its endpoint errors logs ENDPOINT_ERROR 0 rather than leave the old count latest
+    # every label, zeros too: a resumed run that retried its endpoint errors logs
+    # ENDPOINT_ERROR 0 rather than leave the earlier count as the latest
+    counts = rows["verdict"].value_counts()
     tracker.log_metrics(run_id, {f"verdicts/{k}": int(counts.get(k, 0)) for k in LABELS})
     tracker.log_metrics(run_id, {"n_items": len(rows),
                                  "mean_new_tokens": float(rows["n_new_tokens"].mean())})

@@ -19,9 +19,7 @@ import signal
 import threading
 from typing import Iterator
 
-
-class Terminated(KeyboardInterrupt):
-    """The process received SIGTERM."""
+from warmreg.errors import Terminated
 
 
 _depth = 0  # uninterrupted blocks the main thread is in
@@ -77,6 +75,7 @@ def _raise_or_hold(exc: BaseException) -> None:
     if _depth and _pending is None:
         _pending = exc
         return
+    _pending = None  # a second interrupt: delivered now, in place of the held one
     raise exc
 
 

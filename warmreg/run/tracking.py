@@ -108,14 +108,14 @@ class Tracker:
         run_id = self.outer_run_id or self._find(
             f"tags.`{TAG_RECIPE}` = '{fingerprint}' and attributes.status != 'FINISHED' "
             f"and tags.`{TAG_KIND}` = 'recipe'")
-        keys = {TAG_RECIPE: fingerprint, TAG_KIND: "recipe"}
+        found_by = {TAG_RECIPE: fingerprint, TAG_KIND: "recipe"}
         if run_id is None:  # created with the tags it is found by: a kill now cannot orphan it
             run_id = self.client.create_run(self.experiment_id, run_name=name,
-                                            tags=keys).info.run_id
+                                            tags=found_by).info.run_id
         else:
             self.client.update_run(run_id, status="RUNNING")
         self._open.append(run_id)
-        self.set_tags(run_id, {**tags, **keys})
+        self.set_tags(run_id, {**tags, **found_by})
         return run_id
 
     def new_run(self, name: str, tags: Mapping[str, str]) -> str:
@@ -182,8 +182,8 @@ class Tracker:
         from mlflow.entities import Metric
 
         now, step = int(time.time() * 1000), step or 0
-        batch = [Metric(name, value, now, step) for name, value in
-                 ((metric_name(k), float(v)) for k, v in metrics.items() if v is not None and v == v)
+        points = ((metric_name(k), float(v)) for k, v in metrics.items() if v is not None and v == v)
+        batch = [Metric(name, value, now, step) for name, value in points
                  if self._is_new(run_id, name, step, value)]
         for start in range(0, len(batch), 500):
             self.client.log_batch(run_id, metrics=batch[start:start + 500])
