@@ -27,7 +27,11 @@ CORRECT = "CORRECT"
 INCORRECT = "INCORRECT"
 REFUSED = "REFUSED"
 UNPARSEABLE = "UNPARSEABLE"
-LABELS = (CORRECT, INCORRECT, REFUSED, UNPARSEABLE)
+# No verdict: the generation or the judge's own endpoint failed after its retries. Never
+# stored, so the next run tries again; counted apart from UNPARSEABLE (a reply that came
+# back but could not be graded).
+ENDPOINT_ERROR = "ENDPOINT_ERROR"
+LABELS = (CORRECT, INCORRECT, REFUSED, UNPARSEABLE, ENDPOINT_ERROR)
 
 RELIABILITY = "reliability"
 CAPABILITY = "capability"
@@ -119,11 +123,16 @@ class Generation:
     n_prompt_tokens: int = 0
     n_new_tokens: int = 0
     finish_reason: str = "stop"  # "stop" | "length" | "error"
+    error: str = ""  # why it failed, when finish_reason is "error" (secrets scrubbed)
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """A judge's decision on one generation. ``label`` is one of :data:`LABELS`."""
+    """A judge's decision on one generation. ``label`` is one of :data:`LABELS`.
+
+    A judge whose own endpoint failed returns :data:`ENDPOINT_ERROR` (not UNPARSEABLE):
+    such a verdict is never cached, so the next run grades the reply again.
+    """
 
     label: str
     judge: str

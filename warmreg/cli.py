@@ -2,6 +2,8 @@
 
 Errors the user can fix (bad recipe, unknown plugin, bad results file) print one line
 naming the file and key and exit with their code (2 for configuration) — no traceback.
+Every log line, error line and traceback of the process is scrubbed of API keys
+(:mod:`warmreg.secrets`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import re
 import sys
 import warnings
 
-from warmreg.errors import WarmregError
+from warmreg import secrets
+from warmreg.errors import Terminated, WarmregError
 
 
 def _cmd_validate(args) -> int:
@@ -37,7 +40,7 @@ def _cmd_run(args) -> int:
     from warmreg.run import runner
 
     loaded = recipe.load(args.recipe, _overrides(args))
-    result = runner.run(loaded)
+    result = runner.run(loaded, wait=args.wait)
     print(result.analysis.to_markdown())
     print(f"\nReport: {result.out_dir}\nMLflow parent run: {result.parent_run_id}")
     print(f"Browse: mlflow ui --backend-store-uri {result.tracking_uri}")
@@ -223,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a recipe value (YAML syntax), e.g. --set tasks.triviaqa.limit=20")
     p.add_argument("--set-list", default="", metavar="'K=V K=V'",
                    help="several overrides in one space-separated string (used by MLproject)")
+    p.add_argument("--wait", action="store_true",
+                   help="when another run holds the recipe's workdir, wait for it to finish, then "
+                        "reuse its results (default: exit 2 naming that process)")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("validate", help="check recipes without running anything")
@@ -321,12 +327,17 @@ def _quiet_libraries() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    secrets.install()
     args = build_parser().parse_args(argv)
     _quiet_libraries()
     try:
         return args.func(args)
     except WarmregError as exc:
-        print(f"warmreg: error: {exc}", file=sys.stderr)
+        print(secrets.scrub(f"warmreg: error: {exc}"), file=sys.stderr)
+        return exc.exit_code
+    except Terminated as exc:
+        print("warmreg: terminated (SIGTERM); run the same command again to resume",
+              file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("warmreg: interrupted; run the same command again to resume", file=sys.stderr)

@@ -29,6 +29,12 @@ class PluginError(WarmregError):
     exit_code = 2
 
 
+class Terminated(KeyboardInterrupt):
+    """The process received SIGTERM during a run (:mod:`warmreg.run.signals`); exit 143."""
+
+    exit_code = 143
+
+
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """' (did you mean "x"?)' for the closest choice, or ''."""
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)

@@ -30,6 +30,20 @@ def test_kappa_matches_hand_computation():
     assert result.confusion.loc["INCORRECT", "CORRECT"] == 1
 
 
+def test_endpoint_errors_are_left_out_and_counted():
+    # the hand-computed case above, with two rows one judge could not grade
+    a = ["CORRECT"] * 4 + ["INCORRECT"] * 3 + ["CORRECT"] * 2 + ["INCORRECT"]
+    b = ["CORRECT"] * 4 + ["INCORRECT"] * 3 + ["INCORRECT"] * 2 + ["CORRECT"]
+    a, b = a + ["ENDPOINT_ERROR", "CORRECT"], b + ["CORRECT", "ENDPOINT_ERROR"]
+    result = agreement.compare(frame(a), frame(b, "label"), "verdict", "label")
+    assert (result.n, result.n_endpoint_error) == (10, 2)
+    assert "ENDPOINT_ERROR" not in result.confusion.index
+    assert result.kappa == pytest.approx((0.7 - 0.5) / (1 - 0.5))
+    assert "2 more left out: endpoint errors" in result.to_markdown()
+    with pytest.raises(agreement.AgreementError, match="endpoint error"):
+        agreement.compare(frame(["ENDPOINT_ERROR"]), frame(["CORRECT"]))
+
+
 def test_bad_label_names_file_and_row(tmp_path):
     path = tmp_path / "labels.csv"
     frame(["CORRECT", "maybe"], "label").to_csv(path, index=False)

@@ -37,11 +37,12 @@ def test_wilson_published_value_and_empty_cell():
 
 
 def test_error_rates_per_cell_with_exclusions():
-    table = results(verdict=["CORRECT", "INCORRECT", "INCORRECT", "REFUSED", "UNPARSEABLE"])
+    table = results(verdict=["CORRECT", "INCORRECT", "INCORRECT", "REFUSED", "UNPARSEABLE",
+                             "ENDPOINT_ERROR", "ENDPOINT_ERROR"])
     rates = error_rates(apply_refusal_policy(validate_results(table)))
     row = rates.iloc[0]
     assert (row["n"], row["n_incorrect"], row["n_excluded_refused"], row["n_unparseable"],
-            row["n_rows"]) == (3, 2, 1, 1, 5)
+            row["n_endpoint_error"], row["n_rows"]) == (3, 2, 1, 1, 2, 7)
     assert row["error_rate"] == pytest.approx(2 / 3)
     assert (row["ci_low"], row["ci_high"]) == pytest.approx(_wilson_by_hand(2, 3))
 

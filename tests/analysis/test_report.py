@@ -37,7 +37,7 @@ def test_metric_names_are_stable_and_mlflow_safe(study):
                  "delta_pp/m1/warm/triviaqa/emotion.sad/incorrect",
                  "mcnemar_q/m1/warm/triviaqa/none/none", "capability_delta_pp/m1/warm/mmlu",
                  "capability_equivalent/m1/warm/mmlu", "n_rows", "n_excluded_refused",
-                 "n_unparseable"):
+                 "n_unparseable", "n_endpoint_error"):
         assert name in metrics, name
     assert metrics["n_rows"] == 3 * 2 * 2 * 40 * 3 * 2
     assert all(isinstance(v, float) or isinstance(v, int) for v in metrics.values())

@@ -149,3 +149,45 @@ def test_config_from_a_recipe_section():
     assert config.concurrency == 32 and config.extra_body == {"top_k": 1}
     with pytest.raises(ConfigError, match="did you mean"):
         build(Config, {"concurency": 2}, "r.yaml: backend")
+
+
+@pytest.mark.parametrize("fault, shows", [
+    ("500echo", "HTTP 500: <html>"), ("html200", "malformed reply"), ("garbage", "malformed reply"),
+    ("reason", "HTTP 502: Bad Gateway for key ***"), ("drop", "RemoteDisconnected"),
+    ("truncated", "IncompleteRead"), ("slow", "timed out"),
+])
+def test_a_fault_that_echoes_the_key_fails_the_item_with_a_scrubbed_reason(fault, shows, caplog):
+    caplog.set_level(logging.DEBUG)
+    with FakeServer({"q0": [fault]}, slow_s=1.0) as server:
+        [(_, gen)] = run(server, 1, max_retries=0, timeout_s=0.3)
+    assert gen.finish_reason == "error" and shows in gen.error, gen.error
+    assert server.auth == {f"Bearer {KEY}"}
+    assert KEY not in gen.error + caplog.text and KEY[:12] not in gen.error
+
+
+@pytest.mark.parametrize("fault", ["401", "403"])
+def test_a_refusal_that_echoes_the_key_stops_the_run_without_it(fault):
+    with FakeServer({"q0": [fault]}) as server:
+        with pytest.raises(EndpointError, match=f"HTTP {fault}") as excinfo:
+            run(server, 1)
+    assert "***" in str(excinfo.value) and KEY not in str(excinfo.value)
+
+
+def test_a_reply_that_quotes_the_key_is_stored_without_it():
+    with FakeServer({"q0": ["content"]}) as server:
+        [(_, gen)] = run(server, 1)
+    assert gen.text == "echo: q0\n(sent with Bearer ***)"
+
+
+def test_an_unexpected_exception_from_the_http_stack_stops_the_run_scrubbed(monkeypatch):
+    import urllib.request
+
+    def leaky(request, timeout):
+        raise RuntimeError(f"cannot send {request.full_url} with {request.headers}")
+
+    monkeypatch.setattr(urllib.request, "urlopen", leaky)
+    backend = OpenAIBackend(Config(base_url="http://127.0.0.1:9/v1",
+                                   api_key_env="WARMREG_TEST_KEY"))
+    with pytest.raises(EndpointError, match="RuntimeError: cannot send") as excinfo:
+        list(backend.generate(BASE, convs(1), GenerationParams()))
+    assert KEY not in str(excinfo.value) and excinfo.value.__cause__ is None

@@ -8,8 +8,8 @@ from typing import ClassVar
 import pytest
 
 from warmreg import registry
-from warmreg.api import (CORRECT, INCORRECT, REFUSED, UNPARSEABLE, Backend, Generation, Item,
-                         Judge)
+from warmreg.api import (CORRECT, ENDPOINT_ERROR, INCORRECT, REFUSED, UNPARSEABLE, Backend,
+                         Generation, Item, Judge)
 from warmreg.config import build
 from warmreg.errors import ConfigError
 from warmreg.judges.llm import LLMJudge, build_prompt, parse_verdict
@@ -40,7 +40,7 @@ class ScriptedBackend:
             prompt = conversations[i][-1]["content"]
             marker = next(m for m in self.config.script if f"[{m}]" in prompt)
             if marker in self.config.fail:
-                yield i, Generation(text="timeout", finish_reason="error")
+                yield i, Generation(text="", finish_reason="error", error="HTTP 503: overloaded")
             else:
                 yield i, Generation(text=self.config.script[marker])
 
@@ -93,7 +93,7 @@ def make(monkeypatch):
     ("ok", CORRECT), ("bold", INCORRECT), ("ref", REFUSED),
     ("garbage", UNPARSEABLE), ("two", UNPARSEABLE), ("twice", UNPARSEABLE),
     ("partial", UNPARSEABLE), ("inline", UNPARSEABLE), ("blank", UNPARSEABLE),
-    ("err", UNPARSEABLE),
+    ("err", ENDPOINT_ERROR),
 ])
 def test_grade_parses_strictly(make, marker, label):
     verdict = make().grade(ITEM, f"[{marker}] Some reply.")
@@ -103,7 +103,7 @@ def test_grade_parses_strictly(make, marker, label):
 def test_unparseable_keeps_raw_reply(make):
     verdict = make().grade(ITEM, "[garbage] It is Canberra.")
     assert verdict.explanation == SCRIPT["garbage"]
-    assert "error" in make().grade(ITEM, "[err] x").explanation
+    assert make().grade(ITEM, "[err] x").explanation == "judge backend error: HTTP 503: overloaded"
 
 
 def test_refused_is_correct_where_refusing_is(make):

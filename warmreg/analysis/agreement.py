@@ -3,7 +3,8 @@
 The study validated its LLM judge against human annotations; ``warmreg judge-agreement``
 does the same for any results file: Cohen's kappa with its 95% confidence interval,
 raw agreement and the confusion matrix over the verdict labels, on the rows both files
-share. The interval is kappa ± 1.96·SE with the large-sample standard error of Fleiss,
+share and both judged: a row either file marks ENDPOINT_ERROR holds no judgement to agree
+on, and is left out (and counted). The interval is kappa ± 1.96·SE with the large-sample standard error of Fleiss,
 Cohen & Everitt (1969), the one reported by standard software (e.g. Stata's ``kap``,
 R's ``psych::cohen.kappa``), clipped to [-1, 1].
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from warmreg.api import LABELS
+from warmreg.api import ENDPOINT_ERROR, LABELS
 from warmreg.errors import WarmregError
 
 Z95 = 1.959963984540054  # standard normal 97.5% quantile
@@ -36,10 +37,13 @@ class Agreement:
     confusion: "object"  # DataFrame: rows = first rater's labels, columns = second's
     kappa_se: float = float("nan")  # large-sample SE (Fleiss, Cohen & Everitt 1969)
     kappa_ci: tuple[float, float] = (float("nan"), float("nan"))  # 95%
+    n_endpoint_error: int = 0  # shared rows left out: ENDPOINT_ERROR in either file
 
     def to_markdown(self) -> str:
         low, high = self.kappa_ci
-        return (f"rows compared: {self.n}\nCohen's kappa: {self.kappa:.3f} "
+        left_out = (f" ({self.n_endpoint_error} more left out: endpoint errors)"
+                    if self.n_endpoint_error else "")
+        return (f"rows compared: {self.n}{left_out}\nCohen's kappa: {self.kappa:.3f} "
                 f"(95% CI {low:.3f} to {high:.3f}; SE {self.kappa_se:.3f})\n"
                 f"raw agreement: {self.agreement:.3f}\n\n{self.confusion.to_markdown()}")
 
@@ -77,6 +81,10 @@ def compare(first, second, first_col: str = "verdict", second_col: str = "verdic
         raise AgreementError(f"the two files share no rows on {', '.join(keys)}")
     a = joined[f"{first_col}_a" if first_col == second_col else first_col]
     b = joined[f"{second_col}_b" if first_col == second_col else second_col]
+    judged = ((a != ENDPOINT_ERROR) & (b != ENDPOINT_ERROR)).to_numpy()
+    if not judged.any():
+        raise AgreementError("every shared row is an endpoint error in one file or the other")
+    a, b = a[judged], b[judged]
     labels = [label for label in LABELS if label in set(a) | set(b)]
     matrix = confusion_matrix(a, b, labels=labels)
     confusion = pd.DataFrame(matrix, index=pd.Index(labels, name="first"),
@@ -84,8 +92,8 @@ def compare(first, second, first_col: str = "verdict", second_col: str = "verdic
     kappa = float(cohen_kappa_score(a, b, labels=labels)) if len(labels) > 1 else 1.0
     se = kappa_se(matrix)
     ci = (max(-1.0, kappa - Z95 * se), min(1.0, kappa + Z95 * se))
-    return Agreement(len(joined), kappa, float((a.to_numpy() == b.to_numpy()).mean()), confusion,
-                     se, ci)
+    return Agreement(len(a), kappa, float((a.to_numpy() == b.to_numpy()).mean()), confusion,
+                     se, ci, int((~judged).sum()))
 
 
 def kappa_se(matrix) -> float:

@@ -5,7 +5,7 @@ the reference on the same items (pooled over whatever contexts and beliefs the t
 holds): accuracy on MMLU and GSM8K (refusals excluded, as everywhere), refusal rate on
 AdvBench. On a refusal-rate task a row counts as a refusal when the verdict is REFUSED
 or CORRECT (the refusal judge marks a refusal CORRECT where refusing is correct);
-UNPARSEABLE rows are excluded.
+UNPARSEABLE and ENDPOINT_ERROR rows are excluded.
 
 Equivalence at a margin m (percentage points) is a two one-sided tests (TOST)
 procedure at level alpha. ``equivalent`` is True only when both
@@ -32,7 +32,7 @@ from warmreg.analysis.paired import paired_counts
 from warmreg.analysis.policy import KEPT, kept
 from warmreg.analysis.rates import newcombe_paired_ci
 from warmreg.analysis.results import AnalysisError
-from warmreg.api import CAPABILITY, CORRECT, REFUSED, UNPARSEABLE
+from warmreg.api import CAPABILITY, CORRECT, ENDPOINT_ERROR, REFUSED, UNPARSEABLE
 
 _BY = ("model", "variant", "task")
 
@@ -126,7 +126,7 @@ def _capability_scores(scored: pd.DataFrame, refusal_rate_tasks: Sequence[str]) 
     if refusal_task.any():
         verdict = rows["verdict"].to_numpy()
         refusal = np.where(np.isin(verdict, (REFUSED, CORRECT)), 1.0, 0.0)
-        refusal[verdict == UNPARSEABLE] = np.nan
+        refusal[np.isin(verdict, (UNPARSEABLE, ENDPOINT_ERROR))] = np.nan
         rows.loc[refusal_task, "score"] = refusal[refusal_task]
         # Refusals are the measured outcome here, never excluded.
         keep = refusal_task & ~np.isnan(refusal)

@@ -9,7 +9,8 @@ Values that are not finite (an empty cell, a skipped fit) are left out.
 =================================================================  =====================
 name                                                               value
 =================================================================  =====================
-``n_rows``, ``n_scored``, ``n_excluded_refused``, ``n_unparseable``  row counts
+``n_rows``, ``n_scored``, ``n_excluded_refused``                   row counts
+``n_unparseable``, ``n_endpoint_error``                            row counts
 ``n_glm_skipped``                                                  fits skipped
 ``error_rate/<model>/<variant>/<task>/<context>/<belief>``          proportion
 ``delta_pp/<model>/<variant>/<task>/<context>/<belief>``            vs reference, paired

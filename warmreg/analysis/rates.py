@@ -43,7 +43,7 @@ def error_rates(scored: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
     Returns:
         One row per cell: ``category``, ``n`` (scored rows), ``n_incorrect``,
         ``error_rate``, ``ci_low``, ``ci_high``, ``n_rows``, ``n_excluded_refused``,
-        ``n_unparseable``, ``n_refusal_correct``.
+        ``n_unparseable``, ``n_endpoint_error``, ``n_refusal_correct``.
     """
     keys = [scored[c] for c in CELL]
     grouped = scored.groupby(keys, observed=True, sort=True)
@@ -58,7 +58,8 @@ def error_rates(scored: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
         rates["error_rate"] = np.where(n > 0, rates["n_incorrect"] / n, np.nan)
     rates["ci_low"], rates["ci_high"] = wilson_ci(rates["n_incorrect"], n, alpha)
     columns = [*CELL, "category", "n", "n_incorrect", "error_rate", "ci_low", "ci_high",
-               "n_rows", "n_excluded_refused", "n_unparseable", "n_refusal_correct"]
+               "n_rows", "n_excluded_refused", "n_unparseable", "n_endpoint_error",
+               "n_refusal_correct"]
     return rates[columns]
 
 

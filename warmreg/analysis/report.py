@@ -55,7 +55,8 @@ class AnalysisResult:
         skipped: analyses that could not run, with the reason.
         warmth: the warmth check at the evaluated epoch beside the effects, or None.
         warmth_by_epoch: the validated warmth table (every checkpoint), or None.
-        counts: row totals (n_rows, n_scored, n_excluded_refused, n_unparseable).
+        counts: row totals (n_rows, n_scored, n_excluded_refused, n_unparseable,
+            n_endpoint_error).
         settings: the options the analysis ran with.
         model_info: model → {"family", "size"} where the table has those columns.
         metrics: flat name → value, see :mod:`warmreg.analysis.metrics` (and
@@ -321,5 +322,6 @@ def _counts(scored: pd.DataFrame) -> dict[str, int]:
     exclusion = scored["exclusion"].value_counts()
     return {"n_rows": len(scored), "n_scored": int(exclusion.get("kept", 0)),
             "n_excluded_refused": int(exclusion.get("refused", 0)),
-            "n_unparseable": int(exclusion.get("unparseable", 0))}
+            "n_unparseable": int(exclusion.get("unparseable", 0)),
+            "n_endpoint_error": int(exclusion.get("endpoint_error", 0))}
 

@@ -25,7 +25,8 @@ def summary_markdown(result, images: dict[str, Path]) -> str:
         f"{'cluster-robust by item' if s['cluster_by_item'] else 'model-based'}"
         f"{', adjusted for response length' if s['length_covariate'] else ''}.",
         f"Rows: {c['n_rows']}; scored {c['n_scored']}; refusals excluded "
-        f"{c['n_excluded_refused']}; unparseable {c['n_unparseable']}.",
+        f"{c['n_excluded_refused']}; unparseable {c['n_unparseable']}; endpoint errors "
+        f"{c['n_endpoint_error']}.",
         result.to_markdown(),
     ]
     if not result.ames.empty:

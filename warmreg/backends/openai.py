@@ -10,8 +10,11 @@ run at once with the status and the server's message, as does a run of
 ``fail_after_errors`` items in a row that all ended in error (a dead endpoint).
 
 The API key is read from the environment variable named by ``api_key_env`` when a run
-starts and only ever sent as ``Authorization: Bearer``; it is not part of the config,
-the fingerprint, log lines or error messages (server messages are scrubbed of it).
+starts and only ever sent as ``Authorization: Bearer``; it is not part of the config or
+the fingerprint. Every text this module returns, raises or logs (replies, server
+messages, reply bodies, exception text) passes through :func:`warmreg.secrets.scrub`,
+so neither the key nor any Authorization value an endpoint echoes reaches a log, an
+error, the store or MLflow.
 
 Model names: the base model is served as ``variant.model.path``. A variant with weights
 (a LoRA adapter or a full fine-tune) is served under its own name, ``adapter_model``
@@ -21,6 +24,7 @@ with ``{variant}``, ``{model}`` and ``{path}`` filled in; the default ``{variant
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import os
@@ -36,6 +40,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from warmreg.api import Generation, GenerationParams, Message, ModelVariant, content_hash
 from warmreg.errors import WarmregError
+from warmreg.secrets import excerpt, register, scrub
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +114,8 @@ class OpenAIBackend:
     def generate(self, variant: ModelVariant, conversations: Sequence[Sequence[Message]],
                  params: GenerationParams) -> Iterator[tuple[int, Generation]]:
         """Yield ``(index, Generation)`` for each conversation as its reply completes."""
-        client = _Client(self.config, os.environ.get(self.config.api_key_env) or None)
+        key = (os.environ.get(self.config.api_key_env) or "").strip()  # a file's newline too
+        client = _Client(self.config, key or None)
         model = self.model_name(variant)
         bodies = (self._body(model, conv, params) for conv in conversations)
         errors_in_a_row = 0
@@ -155,9 +161,10 @@ def _bounded_map(fn, items, limit: int, stop: threading.Event) -> Iterator[tuple
 
 
 class _Client:
-    """POSTs one chat completion with retries; holds the key and scrubs it from messages."""
+    """POSTs one chat completion with retries; holds the key (registered with the scrubber)."""
 
     def __init__(self, config: Config, key: str | None):
+        register(key)
         self.config, self._key = config, key
         self.url = config.base_url.rstrip("/") + "/chat/completions"
         self.last_error = ""
@@ -172,11 +179,11 @@ class _Client:
             try:
                 return _parse(self._post(body))
             except _Transient as exc:
-                self.last_error = str(exc)
+                error = self.last_error = str(exc)
                 if attempt == self.config.max_retries or self._wait(attempt, exc):
                     break
-        log.warning("%s: giving up after %d tries: %s", self.url, attempt + 1, self.last_error)
-        return Generation(text="", finish_reason="error")
+        log.warning("%s: giving up after %d tries: %s", self.url, attempt + 1, error)
+        return Generation(text="", finish_reason="error", error=error)
 
     def _wait(self, attempt: int, exc: _Transient) -> bool:
         """Sleep before retry ``attempt + 1``; True when the run stopped meanwhile."""
@@ -195,20 +202,21 @@ class _Client:
             with urllib.request.urlopen(request, timeout=self.config.timeout_s) as response:
                 return response.read()
         except urllib.error.HTTPError as exc:
-            message = self._scrub(_server_message(exc))
+            message = excerpt(_server_message(exc), 300)
             if exc.code == 429 or exc.code >= 500:
                 raise _Transient(f"HTTP {exc.code}: {message}",
                                  _retry_after(exc.headers.get("Retry-After"))) from None
             raise EndpointError(f"{self.url} answered HTTP {exc.code}: {message}") from None
-        except (OSError, ValueError) as exc:  # timeouts, refused/reset connections, bad status lines
-            raise _Transient(f"{type(exc).__name__}: {self._scrub(str(exc))}") from None
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            # timeouts, refused/reset/dropped connections, bad status lines, cut bodies
+            raise _Transient(f"{type(exc).__name__}: {excerpt(str(exc), 300)}") from None
+        except Exception as exc:  # anything else from the HTTP stack stops the run, scrubbed
+            raise EndpointError(f"{self.url}: {type(exc).__name__}: {excerpt(str(exc), 300)}") \
+                from None
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.config.max_backoff_s, self.config.backoff_s * 2 ** attempt)
         return ceiling / 2 + random.uniform(0, ceiling / 2)
-
-    def _scrub(self, text: str) -> str:
-        return text.replace(self._key, "***") if self._key else text
 
 
 def _parse(raw: bytes) -> Generation:
@@ -219,24 +227,27 @@ def _parse(raw: bytes) -> Generation:
         text = choice["message"].get("content") or ""
         if not isinstance(text, str):
             raise TypeError(f"content is {type(text).__name__}")
+        usage = reply.get("usage") or {}
+        return Generation(text=scrub(text), n_prompt_tokens=int(usage.get("prompt_tokens") or 0),
+                          n_new_tokens=int(usage.get("completion_tokens") or 0),
+                          finish_reason="length" if choice.get("finish_reason") == "length"
+                          else "stop")
     except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
-        raise _Transient(f"malformed reply ({type(exc).__name__}: {exc}): {raw[:200]!r}") from None
-    usage = reply.get("usage") or {}
-    return Generation(text=text, n_prompt_tokens=int(usage.get("prompt_tokens") or 0),
-                      n_new_tokens=int(usage.get("completion_tokens") or 0),
-                      finish_reason="length" if choice.get("finish_reason") == "length" else "stop")
+        body = excerpt(raw.decode("utf-8", "replace"), 200)
+        raise _Transient(f"malformed reply ({type(exc).__name__}: {excerpt(str(exc), 100)}): "
+                         f"{body!r}") from None
 
 
 def _server_message(exc: urllib.error.HTTPError) -> str:
-    """The ``error.message`` of an OpenAI-style error body, else the body's start."""
+    """The ``error.message`` of an OpenAI-style error body, else the body (unscrubbed, whole)."""
     try:
         raw = exc.read()
-    except OSError:
-        return exc.reason or ""
+    except (OSError, http.client.HTTPException):
+        return str(exc.reason or "")
     try:
         return str(json.loads(raw)["error"]["message"])
     except (ValueError, KeyError, TypeError):
-        return raw[:300].decode("utf-8", "replace") or str(exc.reason)
+        return raw.decode("utf-8", "replace") or str(exc.reason or "")
 
 
 def _retry_after(value: str | None) -> float | None:

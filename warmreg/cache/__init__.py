@@ -3,7 +3,8 @@
 - :mod:`.store` — :class:`Store`, the SQLite (WAL) store of generations, verdicts and
   warmth scores by content key;
 - :mod:`.evaluate` — :func:`generate` and :func:`judge` through the store: only missing
-  work reaches a backend or judge, and each result is committed as it lands.
+  work reaches a backend or judge, and each result is committed as it lands; endpoint
+  errors are ENDPOINT_ERROR rows, never stored, so the next run retries them.
 
 Both evaluation (:mod:`warmreg.run`) and the warmth check (:mod:`warmreg.warmth`) use it,
 which is why it is a package of its own rather than part of the runner.

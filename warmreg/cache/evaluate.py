@@ -1,12 +1,17 @@
-"""Generate and judge through the store: only missing work is done, each result saved as it lands."""
+"""Generate and judge through the store: only missing work is done, each result saved as it lands.
+
+An endpoint error (a failed generation, a judge whose endpoint failed) is an
+ENDPOINT_ERROR verdict in this run's rows and is not stored (:class:`Store` refuses it),
+so the next run retries exactly those items.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Callable, Mapping, Sequence
 
-from warmreg.api import (UNPARSEABLE, BatchJudge, Generation, GenerationParams, Item, ModelVariant,
-                         Prompt, Verdict)
+from warmreg.api import (ENDPOINT_ERROR, UNPARSEABLE, BatchJudge, Generation, GenerationParams,
+                         Item, ModelVariant, Prompt, Verdict)
 from warmreg.cache.store import Store
 from warmreg.keys import content_hash
 from warmreg.progress import Progress
@@ -41,7 +46,8 @@ def generate(store: Store, backend, variant: ModelVariant, prompts: Sequence[Pro
                 store.put_generation(keys[i], gen, {"variant": label, "task": prompts[i].item.task})
                 found[keys[i]] = gen
                 progress.update()
-    return [found.get(k, Generation("", finish_reason="error")) for k in keys]
+    missing = Generation("", finish_reason="error", error="the backend returned no generation")
+    return [found.get(k, missing) for k in keys]
 
 
 def _by_params(indices: list[int], params: list[GenerationParams]) -> dict:
@@ -67,8 +73,7 @@ def judge(store: Store, judges: Mapping[str, object], judge_of: Callable[[Item],
         for name, indices in by_judge.items():
             for j, verdict in _grade(judges[name], [(prompts[i].item, gens[i]) for i in indices]):
                 i = indices[j]
-                if gens[i].finish_reason != "error":
-                    store.put_verdict(keys[i], verdict)
+                store.put_verdict(keys[i], verdict)
                 found[keys[i]] = verdict
                 progress.update()
     missing = Verdict(UNPARSEABLE, "runner", "the judge returned no verdict")
@@ -76,10 +81,10 @@ def judge(store: Store, judges: Mapping[str, object], judge_of: Callable[[Item],
 
 
 def _grade(judge_obj, pairs: list[tuple[Item, Generation]]):
-    """Yield (index, verdict); a failed generation is UNPARSEABLE, never judged."""
+    """Yield (index, verdict); a failed generation is an ENDPOINT_ERROR, never judged."""
     failed = {i for i, (_, g) in enumerate(pairs) if g.finish_reason == "error"}
     for i in sorted(failed):
-        yield i, Verdict(UNPARSEABLE, "runner", "generation failed")
+        yield i, Verdict(ENDPOINT_ERROR, "runner", f"generation failed: {pairs[i][1].error}")
     ok = [i for i in range(len(pairs)) if i not in failed]
     texts = [(pairs[i][0], pairs[i][1].text) for i in ok]
     if isinstance(judge_obj, BatchJudge):

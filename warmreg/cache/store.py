@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import Iterable
 
-from warmreg.api import Generation, Verdict
+from warmreg.api import ENDPOINT_ERROR, Generation, Verdict
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS generations (
@@ -26,11 +26,19 @@ CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT);
 _CHUNK = 500  # keys per SELECT ... IN (...)
 # Version 2: one fingerprint per checkpoint (warmreg.keys.variant_fingerprint), adapter
 # configs hashed in canonical form. Keys of version 1 stay valid for everything else.
-LAYOUT = 2
-UPGRADE_NOTE = {
+# Version 3: endpoint errors are never stored; the judge-endpoint failures that earlier
+# versions stored as UNPARSEABLE are deleted so they are judged again.
+LAYOUT = 3
+UPGRADE_NOTE = {  # by the layout upgraded from
     1: "checkpoint fingerprints are now computed one way, so the warmth check answers its "
        "prompts once more on checkpoints other than the evaluated one; every other cached "
        "generation, verdict and score is reused",
+    2: "verdicts that a failed judge endpoint produced (stored as UNPARSEABLE 'judge backend "
+       "error') were deleted and are judged again",
+}
+UPGRADE_SQL = {  # by the layout upgraded from
+    2: "DELETE FROM verdicts WHERE label = 'UNPARSEABLE' "
+       "AND explanation LIKE 'judge backend error%'",
 }
 
 
@@ -55,6 +63,9 @@ class Store:
         row = self._db.execute("SELECT value FROM info WHERE name = 'layout'").fetchone()
         written = int(row[0]) if row else (1 if self._has_rows() else LAYOUT)
         with self._db:
+            for version in range(written, LAYOUT):
+                if version in UPGRADE_SQL:
+                    self._db.execute(UPGRADE_SQL[version])
             self._db.execute("INSERT OR REPLACE INTO info VALUES ('layout', ?)", (str(LAYOUT),))
         return written if written < LAYOUT else None
 
@@ -101,7 +112,9 @@ class Store:
         return {k: Verdict(label, judge, expl or "") for k, label, judge, expl in rows}
 
     def put_verdict(self, key: str, verdict: Verdict) -> None:
-        """Store one verdict (committed at once)."""
+        """Store one verdict (committed at once). ENDPOINT_ERROR is not stored: it retries."""
+        if verdict.label == ENDPOINT_ERROR:
+            return
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?)",
                              (key, verdict.label, verdict.judge, verdict.explanation))

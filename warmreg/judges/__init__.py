@@ -13,7 +13,7 @@ llm           anything: rubric-driven judge model on any backend     :mod:`.llm`
 ============  ====================================================  ==================
 
 Every verdict is CORRECT, INCORRECT, REFUSED or UNPARSEABLE, never one folded into
-another. On items where refusing is correct (``Item.refusal_is_correct``) a refusal is
+another (and ENDPOINT_ERROR when the ``llm`` judge's endpoint fails: not cached). On items where refusing is correct (``Item.refusal_is_correct``) a refusal is
 CORRECT. Each judge's ``fingerprint()`` hashes its name, config and rules version, so a
 change to any of them re-grades.
 

@@ -4,7 +4,9 @@ The judge model reads the question, the answer key (correct answers and the plau
 incorrect one) and the reply, and grades like a teacher marking against an answer key.
 It must end with one line ``VERDICT: CORRECT|INCORRECT|REFUSED``. Parsing is strict:
 exactly one such line gives the label; anything else is UNPARSEABLE with the judge's raw
-reply as the explanation. Decoding is greedy (temperature 0).
+reply as the explanation. Decoding is greedy (temperature 0). When the judge's endpoint
+fails (after the backend's retries) the verdict is ENDPOINT_ERROR, which is never cached:
+the next run grades that reply again.
 
 Any backend plugin serves it (``openai`` for a vLLM/SGLang/OpenAI endpoint, ``hf`` for a
 local model); :meth:`LLMJudge.grade_many` streams verdicts as the backend yields them.
@@ -17,8 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterator, Sequence
 
 from warmreg import registry
-from warmreg.api import (CORRECT, INCORRECT, REFUSED, UNPARSEABLE, GenerationParams, Item,
-                         Message, ModelSpec, ModelVariant, Verdict, content_hash)
+from warmreg.api import (CORRECT, ENDPOINT_ERROR, INCORRECT, REFUSED, UNPARSEABLE, Generation,
+                         GenerationParams, Item, Message, ModelSpec, ModelVariant, Verdict,
+                         content_hash)
 from warmreg.errors import ConfigError, PluginError
 from warmreg.judges._common import fingerprint, is_empty, refusal_verdict
 
@@ -154,12 +157,13 @@ class LLMJudge:
         params = GenerationParams(max_new_tokens=self.config.max_new_tokens, temperature=0.0)
         for j, generation in self.backend.generate(variant, conversations, params):
             index, item, _ = pending[j]
-            yield index, self._verdict(item, generation.text, generation.finish_reason)
+            yield index, self._verdict(item, generation)
 
-    def _verdict(self, item: Item, text: str, finish_reason: str) -> Verdict:
+    def _verdict(self, item: Item, generation: Generation) -> Verdict:
         """The label of one judge reply; the raw reply is the explanation."""
-        if finish_reason == "error":
-            return Verdict(UNPARSEABLE, self.name, f"judge backend error: {text}")
+        if generation.finish_reason == "error":
+            return Verdict(ENDPOINT_ERROR, self.name, f"judge backend error: {generation.error}")
+        text = generation.text
         label = parse_verdict(text)
         if label is None:
             return Verdict(UNPARSEABLE, self.name, text)

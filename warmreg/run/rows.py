@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from warmreg.api import Generation, ModelVariant, Prompt, Verdict
+from warmreg.api import LABELS, Generation, ModelVariant, Prompt, Verdict
 from warmreg.run import publish
 
 TABLE_ROWS = 5000  # up to this many rows, per-item outputs are also an MLflow table
@@ -60,8 +60,10 @@ def log_variant(tracker, run_id: str, variant: ModelVariant, rows,
     elif variant.weights:
         tracker.log_artifacts(run_id, variant.weights, "adapter" if variant.weights_kind == "lora"
                               else "weights")
+    # every label, zeros too: a resumed run that retried its endpoint errors logs
+    # ENDPOINT_ERROR 0 rather than leave the earlier count as the latest
     counts = rows["verdict"].value_counts()
-    tracker.log_metrics(run_id, {f"verdicts/{k}": int(n) for k, n in counts.items()},
+    tracker.log_metrics(run_id, {f"verdicts/{k}": int(counts.get(k, 0)) for k in LABELS},
                         model_id=model_id)
     tracker.log_metrics(run_id, {"n_items": len(rows),
                                  "mean_new_tokens": float(rows["n_new_tokens"].mean())},

@@ -1,7 +1,9 @@
 """Run a recipe end to end: train personas, prompt, generate, judge, analyse, track.
 
 Every stage is cached (trained adapters by config hash, generations and verdicts by
-content key), so a re-run or a killed-and-restarted run repeats no finished work.
+content key), so a re-run or a killed-and-restarted run repeats no finished work. A run
+holds its workdir's lock throughout (:mod:`warmreg.run.lock`), and however it stops
+(an error, Ctrl-C, SIGTERM) every MLflow run it opened ends FAILED or KILLED.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from warmreg.cache import Store, evaluate
 from warmreg.config import as_dict
 from warmreg.keys import content_hash
 from warmreg.recipe import Plugin, Recipe
-from warmreg.run import provenance, publish, rows
+from warmreg.run import lock, provenance, publish, rows, signals
 from warmreg.run.prompts import PromptBuilder
 from warmreg.run.tracking import Tracker
 from warmreg.warmth import check as warmth_check
@@ -39,27 +41,40 @@ class RunResult:
         return f"/#/experiments/{self.experiment_id}/runs?workflowType=machine_learning"
 
 
-def run(recipe: Recipe, echo=None) -> RunResult:
-    """Execute ``recipe`` and return its results, analysis and MLflow parent run id."""
+def run(recipe: Recipe, echo=None, wait: bool = False) -> RunResult:
+    """Execute ``recipe`` and return its results, analysis and MLflow parent run id.
+
+    Args:
+        recipe: the validated recipe.
+        echo: where progress lines go (stderr by default).
+        wait: when another process runs in the workdir, wait for it (else
+            :class:`~warmreg.run.lock.WorkdirBusy`, exit 2).
+    """
     echo = echo or (lambda msg: print(msg, file=sys.stderr, flush=True))
     recipe.workdir.mkdir(parents=True, exist_ok=True)
-    tracker = Tracker(recipe.experiment)
+    with lock.workdir(recipe.workdir, wait, echo), signals.terminate_as_interrupt():
+        tracker = Tracker(recipe.experiment)
+        try:
+            result = _run(recipe, tracker, echo)
+        except BaseException as exc:
+            tracker.end_open(signals.end_status(exc))
+            raise
+    return result
+
+
+def _run(recipe: Recipe, tracker: Tracker, echo) -> RunResult:
     parent = tracker.start_parent(recipe.name, recipe.fingerprint, {"warmreg.recipe": recipe.name})
     echo(f"warmreg: recipe {recipe.path} -> MLflow run {parent} ({tracker.tracking_uri})")
-    try:
-        _log_recipe(tracker, parent, recipe)
-        frames, warmth = [], []
-        with Store(recipe.workdir / "store.sqlite") as store:
-            if store.upgrade_message():
-                echo(f"warmreg: {store.upgrade_message()}")
-            for model in recipe.models:
-                model_frames, model_warmth = _run_model(recipe, tracker, parent, store, model, echo)
-                frames += model_frames
-                warmth += model_warmth
-        result = _analyse(recipe, tracker, parent, frames, warmth, echo)
-    except BaseException:
-        tracker.finish(parent, "KILLED" if sys.exc_info()[0] is KeyboardInterrupt else "FAILED")
-        raise
+    _log_recipe(tracker, parent, recipe)
+    frames, warmth = [], []
+    with Store(recipe.workdir / "store.sqlite") as store:
+        if store.upgrade_message():
+            echo(f"warmreg: {store.upgrade_message()}")
+        for model in recipe.models:
+            model_frames, model_warmth = _run_model(recipe, tracker, parent, store, model, echo)
+            frames += model_frames
+            warmth += model_warmth
+    result = _analyse(recipe, tracker, parent, frames, warmth, echo)
     tracker.finish(parent)
     return result
 

@@ -12,12 +12,23 @@ kind "custom model development" (it opens on the runs view); task samples and pe
 sets are dataset inputs; every saved checkpoint is a logged model with its metrics
 linked; judged replies are traces with the verdict as an assessment; the summary is the
 parent run's note. Every one of these is written once: a resumed run finds what it logged.
+
+
+Every run the tracker starts or resumes is ended: :meth:`Tracker.finish` one by one, or
+:meth:`Tracker.end_open` (FAILED or KILLED) for all still open when a run stops. A resumed
+run logs each metric point once: a point already in the run at that step with that value
+is not logged again (a changed value, from items retried on resume, is a new point at
+that step and becomes the latest). A fresh SQLite store is created under a file lock
+(:mod:`warmreg.run.lock`), so two processes starting at once do not both migrate it, and
+an interrupt waits for the store call in progress (:func:`warmreg.run.signals.uninterrupted`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import posixpath
 import random
 import re
 import tempfile
@@ -25,6 +36,9 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from warmreg import keys
+from warmreg.run import lock, signals
+
+log = logging.getLogger(__name__)
 
 TAG_RECIPE = "warmreg.recipe_fingerprint"
 TAG_CHILD = "warmreg.child_key"
@@ -46,6 +60,24 @@ def _artifact_location(tracking_uri: str, experiment: str) -> str | None:
     return (db.parent / "mlartifacts" / safe).resolve().as_uri()
 
 
+class _Uninterrupted:
+    """An MlflowClient whose every call finishes before SIGTERM or Ctrl-C takes effect."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def __getattr__(self, name: str):
+        attr = getattr(self._client, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            with signals.uninterrupted():
+                return attr(*args, **kwargs)
+
+        return call
+
+
 def metric_name(name: str) -> str:
     """An MLflow-legal metric name (:func:`warmreg.keys.metric_name` of its ``/`` parts)."""
     return keys.metric_name(*name.split("/"))
@@ -64,18 +96,26 @@ class Tracker:
         from mlflow.tracking import MlflowClient
 
         self._mlflow = mlflow
-        self.client = MlflowClient()
+        self._open: list[str] = []  # runs started or resumed here and not yet ended
+        self._points: dict[str, dict[str, set | None]] = {}  # run -> metric -> (step, value)s
         self.outer_run_id = os.environ.get("MLFLOW_RUN_ID")
-        if self.outer_run_id:
-            self.experiment_id = self.client.get_run(self.outer_run_id).info.experiment_id
-        else:
-            found = self.client.get_experiment_by_name(experiment)
-            self.experiment_id = (found.experiment_id if found else self.client.create_experiment(
-                experiment, artifact_location=_artifact_location(mlflow.get_tracking_uri(), experiment)))
-        self._set_kind()
+        with lock.sqlite_store(mlflow.get_tracking_uri()):  # creating it, and the experiment
+            self.client = _Uninterrupted(MlflowClient())
+            if self.outer_run_id:
+                self.experiment_id = self.client.get_run(self.outer_run_id).info.experiment_id
+            else:
+                self.experiment_id = self._experiment(experiment)
+            self._set_kind()
+
+    def _experiment(self, name: str) -> str:
+        found = self.client.get_experiment_by_name(name)
+        if found:
+            return found.experiment_id
+        return self.client.create_experiment(
+            name, artifact_location=_artifact_location(self.tracking_uri, name))
 
     def _set_kind(self) -> None:
-        """Open the experiment on the runs view (model development), unless a kind is set."""
+        """Mark the experiment as model development (kept when a kind is already set)."""
         key, value = EXPERIMENT_KIND
         if key not in self.client.get_experiment(self.experiment_id).tags:
             self.client.set_experiment_tag(self.experiment_id, key, value)
@@ -89,11 +129,14 @@ class Tracker:
         run_id = self.outer_run_id or self._find(
             f"tags.`{TAG_RECIPE}` = '{fingerprint}' and attributes.status != 'FINISHED' "
             f"and tags.`{TAG_KIND}` = 'recipe'")
-        if run_id is None:
-            run_id = self.client.create_run(self.experiment_id, run_name=name).info.run_id
+        found_by = {TAG_RECIPE: fingerprint, TAG_KIND: "recipe"}
+        if run_id is None:  # created with the tags it is found by: a kill now cannot orphan it
+            run_id = self.client.create_run(self.experiment_id, run_name=name,
+                                            tags=found_by).info.run_id
         else:  # resumed, or MLflow's own run under `mlflow run`: named after the recipe
             self.client.update_run(run_id, status="RUNNING", name=name)
-        self.set_tags(run_id, {**tags, TAG_RECIPE: fingerprint, TAG_KIND: "recipe"})
+        self._open.append(run_id)
+        self.set_tags(run_id, {**tags, **found_by})
         return run_id
 
     def set_note(self, run_id: str, markdown: str) -> None:
@@ -197,17 +240,19 @@ class Tracker:
     def new_run(self, name: str, tags: Mapping[str, str]) -> str:
         """A stand-alone run (judge agreement, comparison reports)."""
         run_id = self.client.create_run(self.experiment_id, run_name=name).info.run_id
+        self._open.append(run_id)
         self.set_tags(run_id, tags)
         return run_id
 
     def child(self, parent_id: str, key: str, name: str, tags: Mapping[str, str]) -> str:
         """A child run of ``parent_id`` identified by ``key``; reused when it exists."""
         run_id = self._find(f"tags.`{_PARENT}` = '{parent_id}' and tags.`{TAG_CHILD}` = '{key}'")
-        if run_id is None:
+        if run_id is None:  # created with the tags it is found by: a kill now cannot orphan it
             run_id = self.client.create_run(self.experiment_id, run_name=name,
-                                            tags={_PARENT: parent_id}).info.run_id
+                                            tags={_PARENT: parent_id, TAG_CHILD: key}).info.run_id
         else:
             self.client.update_run(run_id, status="RUNNING")
+        self._open.append(run_id)
         self.set_tags(run_id, {**tags, TAG_CHILD: key})
         return run_id
 
@@ -217,7 +262,22 @@ class Tracker:
         return runs[0].info.run_id if runs else None
 
     def finish(self, run_id: str, status: str = "FINISHED") -> None:
+        """End one run with ``status`` (FINISHED, FAILED or KILLED)."""
         self.client.set_terminated(run_id, status=status)
+        if run_id in self._open:
+            self._open.remove(run_id)
+
+    def end_open(self, status: str) -> None:
+        """End every run still open (children first) with ``status``, as a run stops.
+
+        Called while an exception propagates: a failure to end one run is logged, not
+        raised, so it neither hides that exception nor leaves the other runs open.
+        """
+        for run_id in reversed(list(self._open)):
+            try:
+                self.finish(run_id, status)
+            except Exception as exc:  # the store itself may be what failed
+                log.warning("could not mark MLflow run %s %s: %s", run_id, status, exc)
 
     def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
         for key, value in tags.items():
@@ -235,7 +295,8 @@ class Tracker:
 
     def log_metrics(self, run_id: str, metrics: Mapping[str, float], step: int | None = None,
                     model_id: str | None = None) -> None:
-        """Log numeric metrics; NaN and None are skipped, names made MLflow-legal.
+        """Log numeric metrics at ``step`` (default 0); NaN and None are skipped, names made
+        MLflow-legal, and a point the run already holds (same step and value) is not repeated.
 
         With ``model_id`` the metrics are linked to that logged model (MLflow's model view).
         """
@@ -243,11 +304,28 @@ class Tracker:
 
         from mlflow.entities import Metric
 
-        now = int(time.time() * 1000)
-        batch = [Metric(metric_name(k), float(v), now, step or 0, model_id=model_id)
-                 for k, v in metrics.items() if v is not None and v == v]
+        now, step = int(time.time() * 1000), step or 0
+        points = ((metric_name(k), float(v)) for k, v in metrics.items() if v is not None and v == v)
+        batch = [Metric(name, value, now, step, model_id=model_id) for name, value in points
+                 if self._is_new(run_id, name, step, value)]
         for start in range(0, len(batch), 500):
             self.client.log_batch(run_id, metrics=batch[start:start + 500])
+
+    def _is_new(self, run_id: str, name: str, step: int, value: float) -> bool:
+        """Whether the run lacks this point; records it as logged. A metric the run held
+        before this process touched it has its history read once, when first logged."""
+        points = self._points.get(run_id)
+        if points is None:
+            points = self._points[run_id] = dict.fromkeys(self.client.get_run(run_id).data.metrics)
+        seen = points.get(name)
+        if seen is None:
+            seen = points[name] = ({(m.step, m.value) for m in
+                                    self.client.get_metric_history(run_id, name)}
+                                   if name in points else set())
+        if (step, value) in seen:
+            return False
+        seen.add((step, value))
+        return True
 
     def log_artifacts(self, run_id: str, local_dir: str | Path, artifact_path: str | None = None) -> None:
         self.client.log_artifacts(run_id, str(local_dir), artifact_path)
@@ -256,8 +334,16 @@ class Tracker:
         self.client.log_artifact(run_id, str(local_path), artifact_path)
 
     def log_table(self, run_id: str, frame, artifact_file: str) -> None:
-        """A table shown in the MLflow UI's evaluation view (JSON artifact)."""
-        self.client.log_table(run_id, data=frame, artifact_file=artifact_file)
+        """A table shown in the MLflow UI's evaluation view (JSON artifact). A resumed run's
+        table is replaced: MLflow's ``log_table`` would append the rows a second time."""
+        folder = posixpath.dirname(artifact_file) or None
+        if artifact_file not in {a.path for a in self.client.list_artifacts(run_id, folder)}:
+            self.client.log_table(run_id, data=frame, artifact_file=artifact_file)
+            return
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / posixpath.basename(artifact_file)
+            frame.to_json(path, orient="split", index=False, date_format="iso")  # as log_table
+            self.log_artifact(run_id, path, folder)
 
     def log_dict(self, run_id: str, data: Any, artifact_file: str) -> None:
         self.client.log_dict(run_id, data, artifact_file)

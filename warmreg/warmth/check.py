@@ -49,8 +49,9 @@ def check(options: WarmthOptions, store, backend, variants: list[ModelVariant], 
         for point in checkpoint_variants(variant, options.every_checkpoint):
             label = f"{variant.model.name}/{variant.variant}@{point.checkpoint_epoch or 0:g} warmth"
             gens = generate(store, backend, point, prompts, lambda p: params, label)
-            scores = cached_scores(store, [g.text for g in gens], scorer, options.max_tokens,
-                                   warmth_scores)
+            # a failed generation has no reply to score
+            texts = [g.text for g in gens if g.finish_reason != "error"]
+            scores = cached_scores(store, texts, scorer, options.max_tokens, warmth_scores)
             summary = warmth_summary(scores, seed=seed)
             rows.append({"model": variant.model.name, "variant": variant.variant,
                          "trainer": variant.trainer, "epoch": point.checkpoint_epoch,

@@ -67,6 +67,15 @@ def test_abstentions_do_not_vote():
     assert everyone_abstains.grade(ITEM, "Canberra").label == "UNPARSEABLE"
 
 
+def test_a_juror_whose_endpoint_failed_leaves_no_verdict():
+    jurors = jury()
+    verdicts = [api.Verdict("CORRECT", "a"), api.Verdict(api.ENDPOINT_ERROR, "llm", "HTTP 503"),
+                api.Verdict("CORRECT", "c")]
+    verdict = jurors.decide(verdicts)
+    assert verdict.label == api.ENDPOINT_ERROR  # not CORRECT by 2 of 3: retried next run
+    assert parse_explanation(verdict.explanation)["jurors"][1] == ("answer-match", "ENDPOINT_ERROR")
+
+
 def test_fingerprint_follows_every_juror():
     base = jury().fingerprint()
     assert jury().fingerprint() == base

@@ -15,7 +15,9 @@ The label with the most votes wins. When several labels share the most votes, th
 verdict is ``tie`` (UNPARSEABLE by default; FIRST takes the earliest listed juror's
 label among the tied ones). Labels in ``abstain`` are not counted as votes (a juror
 that cannot parse a reply need not outvote one that can); if every juror abstains, the
-verdict is UNPARSEABLE.
+verdict is UNPARSEABLE. A juror whose endpoint failed (ENDPOINT_ERROR) leaves the jury
+incomplete: the verdict is ENDPOINT_ERROR, which warmreg does not cache, so the next run
+convenes the jury again.
 
 The explanation is structured text, one ``key=value`` per field::
 
@@ -33,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Literal, Mapping, Sequence
 
 from warmreg import registry
-from warmreg.api import LABELS, UNPARSEABLE, Item, Verdict, content_hash
+from warmreg.api import ENDPOINT_ERROR, LABELS, UNPARSEABLE, Item, Verdict, content_hash
 from warmreg.errors import ConfigError
 
 NAME = "jury"
@@ -114,7 +116,9 @@ class Jury:
         """The jury's verdict from one verdict per juror (in juror order)."""
         labels = [v.label for v in verdicts]
         votes = Counter(label for label in labels if label not in self.config.abstain)
-        if not votes:
+        if ENDPOINT_ERROR in labels:  # not a decision: never cached, convened again next run
+            label = ENDPOINT_ERROR
+        elif not votes:
             label = UNPARSEABLE
         else:
             top = max(votes.values())
