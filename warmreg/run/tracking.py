@@ -47,6 +47,7 @@ TAG_CHECKPOINT = "warmreg.checkpoint_key"
 TAG_TRACES = "warmreg.traces_logged"
 EXPERIMENT_KIND = ("mlflow.experimentKind", "custom_model_development")
 _PARENT = "mlflow.parentRunId"
+_TRACE_URI: str | None = None  # the store traces were last exported to, in this process
 _NOTE = "mlflow.note.content"
 
 
@@ -119,6 +120,16 @@ class Tracker:
         key, value = EXPERIMENT_KIND
         if key not in self.client.get_experiment(self.experiment_id).tags:
             self.client.set_experiment_tag(self.experiment_id, key, value)
+
+    def _trace_to_this_store(self) -> None:
+        """MLflow's trace exporter keeps the tracking URI it first saw; a process that
+        tracks to another store since (a notebook, a test) must point it here again."""
+        global _TRACE_URI
+        if _TRACE_URI != self.tracking_uri:
+            from mlflow.tracing.provider import reset
+
+            reset()
+            _TRACE_URI = self.tracking_uri
 
     @property
     def tracking_uri(self) -> str:
@@ -215,6 +226,7 @@ class Tracker:
 
         if not replies or TAG_TRACES in self.client.get_run(run_id).data.tags:
             return 0
+        self._trace_to_this_store()
         ids = []
         with self._mlflow.start_run(run_id=run_id, nested=True), _fresh_ids():
             for reply in replies:
