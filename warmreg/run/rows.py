@@ -19,7 +19,7 @@ TAG_MODEL_ID = "warmreg.model_id"  # the evaluated checkpoint's logged model
 # per-cell figure is in the parent run's tables and report/metrics.json.
 _PARENT_METRICS = re.compile(r"^(n_|ame_|interaction_wald_p|capability_|warmth_score|study/"
                              r"model1/|study/model4/interaction)")
-_VARIANT_METRICS = re.compile(r"^(pooled/|ame_pp/main$|(error_rate|delta_pp)/[^/]+/none/none$)")
+_VARIANT_METRICS = re.compile(r"^(pooled/|flips/|ame_pp/main$|(error_rate|delta_pp)/[^/]+/none/none$)")
 
 
 def frame(variant: ModelVariant,
