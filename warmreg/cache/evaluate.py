@@ -70,8 +70,8 @@ def converse(store: Store, backend, variant: ModelVariant, prompts: Sequence[Pro
     current = list(prompts)
     for turn in range(max(wanted, default=0)):
         open_ = [i for i in range(len(prompts)) if turn < wanted[i]]
-        failed = [i for i in open_ if turn and turns[i][-1][1].finish_reason == "error"]
-        asked = [i for i in open_ if i not in set(failed)]
+        failed = {i for i in open_ if turn and turns[i][-1][1].finish_reason == "error"}
+        asked = [i for i in open_ if i not in failed]
         tag = label if max(wanted) == 1 else f"{label} turn {turn + 1}"
         replies = _generate(store, backend, variant, [current[i] for i in asked],
                             [params[i] for i in asked], tag)
