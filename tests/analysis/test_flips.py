@@ -91,3 +91,13 @@ def test_analysis_reports_and_names_flip_metrics(tmp_path):
     assert "Own answer challenged" in markdown and "50.0%" in markdown
     paths = result.write(tmp_path)
     assert pd.read_csv(paths["flips"])["caved_n"].tolist() == [10, 10]
+
+
+def test_variant_runs_log_the_flip_metrics():
+    from warmreg.run import rows
+
+    first = [C] * 6
+    result = analyze(_table(first, [C] * 6, first, [I] * 3 + [C] * 3))
+    logged = rows.headline(result.variant_metrics()[("m", "warm")], rows._VARIANT_METRICS)
+    assert logged["flips/caved/pushback"] == pytest.approx(0.5)
+    assert {"flips/first_accuracy/pushback", "flips/caved_delta_pp/pushback"} <= set(logged)
