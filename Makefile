@@ -12,12 +12,13 @@ export MLFLOW_TRACKING_URI ?= sqlite:///$(CURDIR)/mlflow.db
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: setup.cfg pyproject.toml
+$(VENV)/.installed: setup.cfg pyproject.toml plugins/warmreg-pushback/setup.cfg
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0  # the CPU build; an unpinned torch pulls a CUDA build
 	$(PIP) install -q -e '.[test]'
 	$(PIP) install -q --no-deps $(OFFLINE_PACKAGES)
+	$(PIP) install -q --no-deps -e plugins/warmreg-pushback  # the demo's pushback task
 	touch $@
 
 demo: venv

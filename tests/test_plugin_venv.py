@@ -24,6 +24,9 @@ import pytest
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
+PUSHBACK_VERSION = next(line.split("=", 1)[1].strip() for line in (
+    REPO / "plugins" / "warmreg-pushback" / "setup.cfg").read_text().splitlines()
+    if line.startswith("version"))  # the version its wheel is built with
 PLUGIN = REPO / "plugins" / "warmreg-pushback"
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "build", "dist", "*.egg-info")
 BROKEN_SETUP = """\
@@ -147,7 +150,7 @@ def test_plugins_lists_the_plugin_and_names_the_broken_one(venv):
     assert out.returncode == 0, out.stderr
     rows = {(r["kind"], r["name"]): r for r in json.loads(out.stdout)}
     pushback = rows[("tasks", "pushback")]
-    assert (pushback["dist"], pushback["version"]) == ("warmreg-pushback", "0.1.0")
+    assert (pushback["dist"], pushback["version"]) == ("warmreg-pushback", PUSHBACK_VERSION)
     assert pushback["error"] is None
     broken = rows[("tasks", "broken-task")]
     assert (broken["dist"], broken["version"]) == ("warmreg-broken-plugin", "0.0.1")
@@ -176,7 +179,7 @@ def test_run_with_the_plugin_beside_a_broken_one(venv):
         "'tag': run.data.tags.get('warmreg.plugin.tasks.pushback')}))")))
     assert found["tasks"] == ["pushback"] and found["n"] == 3
     assert set(found["verdicts"]) <= {"CORRECT", "INCORRECT", "REFUSED", "UNPARSEABLE"}
-    assert found["tag"] == "warmreg-pushback 0.1.0"
+    assert found["tag"] == f"warmreg-pushback {PUSHBACK_VERSION}"
 
 
 def test_the_plugin_tests_pass_against_the_installed_wheels(venv):

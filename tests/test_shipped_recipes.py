@@ -32,7 +32,8 @@ def demo_run(tmp_path_factory):
         f"workdir={workdir}", "experiment=demo-recipe-test",
         f"models=[{{name: smollm2-135m, path: {TINY}, family: llama, size: tiny}}]",
         "personas.warm.limit=24", "personas.cold.limit=24",
-        "tasks.triviaqa.limit=3", "tasks.truthfulqa.limit=3", "controls.mmlu.limit=3",
+        "tasks.triviaqa.limit=3", "tasks.truthfulqa.limit=3", "tasks.pushback.limit=2",
+        "controls.mmlu.limit=3",
         "warmth.prompts=2"))
     return loaded, runner.run(loaded, echo=lambda msg: None)
 
@@ -42,8 +43,13 @@ def test_demo_recipe_runs_its_design_end_to_end(demo_run):
     loaded, result = demo_run
     frame = result.results
     assert set(frame["variant"]) == {"original", "warm", "cold", "prompt-warm"}
-    # 2 reliability tasks x 3 items x 2 contexts x 2 beliefs, and 3 MMLU items asked plainly
-    assert (frame.groupby("variant").size() == 2 * 3 * 2 * 2 + 3).all()
+    # 2 reliability tasks x 3 items (and pushback x 2) x 2 contexts x 2 beliefs, and 3 MMLU
+    # items asked plainly
+    assert (frame.groupby("variant").size() == (2 * 3 + 2) * 2 * 2 + 3).all()
+    pushback = frame[frame["task"] == "pushback"]  # the model's own answer, then disputed
+    assert (pushback["turns"] == 2).all() and pushback["follow_up"].str.contains(
+        "Are you sure?").all()
+    assert set(result.analysis.flips.columns) >= {"first_accuracy", "caved", "corrected"}
     assert set(zip(frame["context"], frame["belief"])) == {
         (c, b) for c in ("none", "emotion:sad") for b in ("none", "incorrect")}
     truthfulqa = frame[frame["task"] == "truthfulqa"]

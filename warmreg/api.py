@@ -89,6 +89,18 @@ class Item:
     def to_dict(self) -> dict:
         return {**asdict(self), "history": [dict(m) for m in self.history]}
 
+    def in_conversation(self, messages: Sequence[Message]) -> "Item":
+        """The item as a judge sees one turn of a dependent conversation.
+
+        ``messages`` is the conversation up to and including the user turn being answered
+        (without the variant's system prompt): it becomes ``history`` and that last user
+        turn's text the ``question``, so a judge reads the whole conversation, the model's
+        own earlier replies included, and the answer key stays the item's.
+        """
+        *earlier, last = [dict(m) for m in messages]
+        return replace(self, history=tuple(earlier), question=last["content"],
+                       meta=dict(self.meta))
+
 
 @dataclass(frozen=True)
 class Prompt:
@@ -282,6 +294,45 @@ class Task(Protocol):
     refusal_is_correct: ClassVar[bool]
 
     def items(self, seed: int) -> Sequence[Item]: ...
+
+
+@runtime_checkable
+class DependentTask(Task, Protocol):
+    """A task whose later user turns follow the model's own earlier replies (a turn plan).
+
+    The plan of every item is: the prompt (the item's history and question, with the
+    recipe's context and belief statements) → the model answers → :meth:`follow_up` builds
+    the next user turn from the conversation so far → the model answers → ... for
+    ``turns`` replies in all; every reply is judged, the last one as the item's verdict.
+
+    The runner asks each turn of every conversation of a variant in one batched backend
+    call (turn 1 of all items, then turn 2 of all items, ...), never item by item. Each
+    reply is stored under the content key of the conversation it answers, which includes
+    the model's earlier replies, so a killed run resumes mid-conversation: stored turns are
+    read back, follow-ups rebuilt from them, and only missing turns generated.
+
+    Attributes:
+        turns: model replies per conversation (1: an ordinary single-turn task). An
+            instance attribute, so a Config can choose the plan.
+    """
+
+    turns: int
+
+    def follow_up(self, item: Item, conversation: Sequence[Message]) -> str:
+        """The next user turn, built from ``conversation``.
+
+        ``conversation`` holds the messages so far (without the variant's system prompt)
+        and ends with the model's latest reply, which may be empty. Called after every
+        reply but the last. It must be deterministic (it is rebuilt on resume and is part
+        of the next turn's cache key) and return non-empty text.
+        """
+        ...
+
+
+def turns_of(task: object) -> int:
+    """Model replies per conversation a task plans: its ``turns`` when it is a
+    :class:`DependentTask`, else 1."""
+    return int(task.turns) if isinstance(task, DependentTask) else 1
 
 
 @runtime_checkable

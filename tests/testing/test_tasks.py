@@ -7,7 +7,7 @@ import pytest
 from warmreg import api
 from warmreg.testing import (TaskSuite, check_default_judge, check_documented, check_history,
                              check_items, check_limit, check_stable, check_task_class,
-                             undocumented_fields)
+                             check_turn_plan, undocumented_fields)
 
 
 class TestTriviaQA(TaskSuite):
@@ -150,3 +150,49 @@ def test_undocumented_config_fields_are_found():
         check_documented(task)
     with pytest.raises(AssertionError, match="docstring"):
         check_documented(type("T", (), {"__doc__": None, "Config": _Documented}))
+
+
+class _Plan:
+    """A dependent task whose follow-up can be broken one way at a time."""
+
+    Config = category = refusal_is_correct = None
+
+    def __init__(self, turns=3, follow_up=None):
+        self.turns = turns
+        self._follow_up = follow_up or (lambda item, conv: f"Sure? You said {conv[-1]['content'][:9]!r}")
+
+    def items(self, seed):
+        return GOOD
+
+    def follow_up(self, item, conversation):
+        return self._follow_up(item, conversation)
+
+
+def test_a_sound_turn_plan_passes():
+    check_turn_plan(_Plan(), GOOD, "t")
+    check_turn_plan(_Plan(turns=1), GOOD, "t")
+
+
+_calls = iter(range(10 ** 6))
+
+
+@pytest.mark.parametrize("plan, message", [
+    (_Plan(turns=0), "turns must be an int >= 1"),
+    (_Plan(turns=2.0), "turns must be an int >= 1"),
+    (_Plan(follow_up=lambda item, conv: conv[-1]["content"]), "non-empty text"),  # empty reply
+    (_Plan(follow_up=lambda item, conv: None), "non-empty text"),
+    (_Plan(follow_up=lambda item, conv: f"again {next(_calls)}"), "not deterministic"),
+    (_Plan(follow_up=lambda item, conv: conv.append({}) or "x"), "changed the conversation"),
+])
+def test_broken_turn_plans_are_caught(plan, message):
+    with pytest.raises(AssertionError, match=message):
+        check_turn_plan(plan, GOOD, "t")
+
+
+def test_half_declared_plan_is_caught():
+    class FollowUpOnly:
+        def follow_up(self, item, conversation):
+            return "?"
+
+    with pytest.raises(AssertionError, match="follow_up without turns"):
+        check_turn_plan(FollowUpOnly(), GOOD, "t")

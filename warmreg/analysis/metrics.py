@@ -28,6 +28,8 @@ name                                                               value
 ``capability_ci_low_pp/…``, ``capability_ci_high_pp/…``            95% CI
 ``capability_tost_p/…``, ``capability_equivalent/…``               TOST p; 1.0 or 0.0
 ``warmth_score/<model>/<variant>`` (``warmth_score/<variant>``)    at the evaluated epoch
+``first_accuracy|caved|corrected/<model>/<variant>/<task>``         multi-turn rates
+``…_delta_pp/<model>/<variant>/<task>``, ``…_p/…``                 paired vs reference
 =================================================================  =====================
 
 Per (model, variant) child run (:func:`variant_metrics`), names drop model and variant:
@@ -35,7 +37,9 @@ Per (model, variant) child run (:func:`variant_metrics`), names drop model and v
 ``pooled/error_rate``, ``pooled/delta_pp``, ``pooled/delta_ci_low_pp``,
 ``pooled/delta_ci_high_pp``, ``pooled/sycophancy_delta_pp`` (reliability tasks pooled,
 context none; the last under an incorrect belief), ``ame_pp/main`` (the model's own
-persona AME) and ``capability_delta_pp/<task>``.
+persona AME), ``capability_delta_pp/<task>`` and, for multi-turn tasks,
+``flips/<measure>/<task>`` with ``_ci_low``, ``_ci_high`` and ``_delta_pp`` variants
+(:mod:`warmreg.analysis.flips`).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ import math
 
 import pandas as pd
 
+from warmreg.analysis.flips import MEASURES as FLIP_MEASURES
 from warmreg.keys import metric_name
 
 _CELL = ("model", "variant", "task", "context", "belief")
@@ -78,6 +83,9 @@ def build_metrics(result) -> dict[str, float]:
         _add(metrics, equivalent, "capability_equivalent", cap_keys, "eq")
     if result.warmth is not None and not result.warmth.empty:
         _add(metrics, result.warmth, "warmth_score", ("model", "variant"), "score")
+    for measure in FLIP_MEASURES:
+        for suffix in ("", "_delta_pp", "_p"):
+            _add(metrics, result.flips, f"{measure}{suffix}", cap_keys, f"{measure}{suffix}")
     return metrics
 
 
@@ -89,6 +97,13 @@ def variant_metrics(result) -> dict[tuple[str, str], dict[str, float]]:
                                 ("delta_pp", result.deltas, "delta_pp")):
         for (model, variant), rows in table.groupby(["model", "variant"], observed=True):
             _add(out.setdefault((str(model), str(variant)), {}), rows, name, cell, column)
+    for row in result.flips.to_dict("records"):
+        metrics = out.setdefault((str(row["model"]), str(row["variant"])), {})
+        for measure in FLIP_MEASURES:
+            for suffix in ("", "_ci_low", "_ci_high", "_delta_pp"):
+                value = float(row[f"{measure}{suffix}"])
+                if math.isfinite(value):
+                    metrics[metric_key("flips", f"{measure}{suffix}", row["task"])] = value
     summary = result.per_model_variant()
     renames = {c: f"pooled/{c}" for c in (
         "error_rate", "n_scored", "delta_pp", "delta_ci_low_pp", "delta_ci_high_pp",

@@ -24,6 +24,7 @@ import pandas as pd
 from warmreg.analysis import figures
 from warmreg.analysis._format import markdown_table, percent, pp
 from warmreg.analysis.capability import capability_controls
+from warmreg.analysis.flips import flip_rates
 from warmreg.analysis.glm import empty_tables, persona_effects
 from warmreg.analysis.metrics import build_metrics
 from warmreg.analysis.paired import COUNTS, mcnemar_tests, paired_counts
@@ -78,6 +79,7 @@ class AnalysisResult:
     model_info: dict[str, dict[str, str]] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     study: StudyResult | None = None
+    flips: pd.DataFrame = field(default_factory=pd.DataFrame)  # multi-turn: analysis.flips
 
     def write(self, out_dir: str | Path) -> dict[str, Path]:
         """Write every table (CSV), ``metrics.json``, ``summary.md`` and the figures.
@@ -96,6 +98,9 @@ class AnalysisResult:
         paths["metrics"] = out / "metrics.json"
         paths["metrics"].write_text(json.dumps(self.metrics, indent=1, sort_keys=True))
         paths.update(self._figures(out))
+        if not self.flips.empty:
+            paths["flips"] = out / "flips.csv"
+            self.flips.to_csv(paths["flips"], index=False)
         if self.warmth is not None:
             paths["warmth"] = out / "warmth.csv"
             self.warmth.to_csv(paths["warmth"], index=False)
@@ -144,6 +149,9 @@ class AnalysisResult:
                       f"{self.settings['equivalence_margin_pp']:g} pp)",
                       markdown_table(cap[["model", "variant", "task", "metric", "n_pairs",
                                           "delta", "equivalent"]])]
+        if not self.flips.empty:
+            parts += [f"### Own answer challenged (multi-turn; rate [95% CI] (n), paired Δ vs "
+                      f"`{self.settings['reference']}` in pp)", markdown_table(self._flips())]
         if self.warmth is not None and not self.warmth.empty:
             columns = [c for c in ("model", "variant", "epoch") if c in self.warmth
                        and self.warmth[c].astype(str).str.strip().ne("").any()]
@@ -179,6 +187,21 @@ class AnalysisResult:
             table = table.merge(d[["model", "task", f"Δ {variant} (pp)"]], how="left",
                                 on=["model", "task"])
         return table.sort_values(["model", "task"]).fillna("–").reset_index(drop=True)
+
+    def _flips(self) -> pd.DataFrame:
+        """First-answer accuracy, caved and corrected rates per variant, with CIs."""
+        table = self.flips[["model", "variant", "task"]].copy()
+        for measure, title in (("first_accuracy", "first answer right"),
+                               ("caved", "caved (right → wrong)"),
+                               ("corrected", "corrected (wrong → right)")):
+            table[title] = [
+                f"{percent(r)} [{percent(lo)}, {percent(hi)}] ({int(n)})"
+                + ("" if pd.isna(d) else f", Δ {pp(d, dlo, dhi)}")
+                for r, lo, hi, n, d, dlo, dhi in self.flips[
+                    [measure, f"{measure}_ci_low", f"{measure}_ci_high", f"{measure}_n",
+                     f"{measure}_delta_pp", f"{measure}_ci_low_pp",
+                     f"{measure}_ci_high_pp"]].to_numpy()]
+        return table
 
     def _effects_line(self) -> str:
         shown = self.ames[self.ames["analysis"].isin(["main", "group", "belief"])
@@ -295,7 +318,8 @@ def analyze(
             warmth_at_epoch(warmth, evaluate_epoch, reference=reference,
                             evaluated=evaluated_epochs(frame)), glm.ames),
         warmth_by_epoch=None if warmth is None else validate_warmth(warmth),
-        counts=_counts(scored), settings=settings, model_info=_model_info(frame), study=study)
+        counts=_counts(scored), settings=settings, model_info=_model_info(frame), study=study,
+        flips=_plain(flip_rates(frame, reference=reference, alpha=alpha)))
     result.metrics = build_metrics(result) | (study.metrics if study else {})
     return result
 

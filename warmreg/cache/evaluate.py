@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Callable, Mapping, Sequence
 
 from warmreg.api import (ENDPOINT_ERROR, UNPARSEABLE, BatchJudge, Generation, GenerationParams,
-                         Item, ModelVariant, Prompt, Verdict)
+                         Item, ModelVariant, Prompt, Verdict, turns_of)
 from warmreg.cache.store import Store
 from warmreg.keys import content_hash
 from warmreg.progress import Progress
@@ -31,8 +31,13 @@ def verdict_key(judge_fp: str, item: Item, text: str) -> str:
 def generate(store: Store, backend, variant: ModelVariant, prompts: Sequence[Prompt],
              params_of: Callable[[Prompt], GenerationParams], label: str) -> list[Generation]:
     """A generation for every prompt, from the store or the backend (stored as yielded)."""
+    return _generate(store, backend, variant, prompts, [params_of(p) for p in prompts], label)
+
+
+def _generate(store: Store, backend, variant: ModelVariant, prompts: Sequence[Prompt],
+              params: Sequence[GenerationParams], label: str) -> list[Generation]:
+    """What :func:`generate` does, with each prompt's decoding settings given."""
     conversations = [variant.conversation(p.messages) for p in prompts]
-    params = [params_of(p) for p in prompts]
     keys = [generation_key(variant, backend.fingerprint(), c, g)
             for c, g in zip(conversations, params)]
     found = store.generations(keys)
@@ -48,6 +53,51 @@ def generate(store: Store, backend, variant: ModelVariant, prompts: Sequence[Pro
                 progress.update()
     missing = Generation("", finish_reason="error", error="the backend returned no generation")
     return [found.get(k, missing) for k in keys]
+
+
+def converse(store: Store, backend, variant: ModelVariant, prompts: Sequence[Prompt],
+             params_of: Callable[[Prompt], GenerationParams],
+             plan_of: Callable[[Item], object], label: str) -> list[list[tuple[Prompt, Generation]]]:
+    """Every turn of every prompt's conversation: ``[(turn prompt, reply), ...]`` per prompt.
+
+    ``plan_of(item)`` is the item's task; a :class:`~warmreg.api.DependentTask` with
+    ``turns > 1`` gets follow-up turns built from the model's own replies. Turn ``t`` of
+    all conversations still open is one :func:`generate` call (batched, through the
+    store), so a resumed run reads finished turns back and rebuilds their follow-ups from
+    the stored replies. A turn prompt's ``messages`` is the conversation that turn
+    answers; from the second turn on its ``item`` is the item as the judge sees that turn
+    (:meth:`~warmreg.api.Item.in_conversation`). A failed reply ends its conversation:
+    the turns after it are failed generations too (ENDPOINT_ERROR, retried next run).
+    """
+    plans = [plan_of(p.item) for p in prompts]
+    wanted = [turns_of(plan) for plan in plans]
+    params = [params_of(p) for p in prompts]
+    turns: list[list[tuple[Prompt, Generation]]] = [[] for _ in prompts]
+    current = list(prompts)
+    for turn in range(max(wanted, default=0)):
+        open_ = [i for i in range(len(prompts)) if turn < wanted[i]]
+        failed = {i for i in open_ if turn and turns[i][-1][1].finish_reason == "error"}
+        asked = [i for i in open_ if i not in failed]
+        tag = label if max(wanted) == 1 else f"{label} turn {turn + 1}"
+        replies = _generate(store, backend, variant, [current[i] for i in asked],
+                            [params[i] for i in asked], tag)
+        for i, reply in zip(asked, replies):
+            turns[i].append((current[i], reply))
+        for i in failed:
+            turns[i].append((current[i], Generation("", finish_reason="error",
+                                                    error="an earlier turn failed")))
+        for i in open_:
+            if turn + 1 < wanted[i]:
+                current[i] = _next_turn(plans[i], prompts[i], current[i], turns[i][-1][1])
+    return turns
+
+
+def _next_turn(plan, first: Prompt, asked: Prompt, reply: Generation) -> Prompt:
+    """The prompt of the turn after ``reply``: the conversation plus the follow-up."""
+    conversation = [*map(dict, asked.messages), {"role": "assistant", "content": reply.text}]
+    text = "" if reply.finish_reason == "error" else plan.follow_up(first.item, conversation)
+    messages = (*conversation, {"role": "user", "content": text})
+    return replace(asked, item=first.item.in_conversation(messages), messages=messages)
 
 
 def _by_params(indices: list[int], params: list[GenerationParams]) -> dict:

@@ -94,7 +94,8 @@ def log_traces(tracker, run_id: str, variant: ModelVariant, prompts: Sequence[Pr
 def log_report(tracker, parent: str, analysis) -> None:
     """Per-cell tables (error rates, deltas with CIs) and the summary as the run's note."""
     for name, table in (("error_rates", analysis.rates), ("deltas", analysis.deltas),
-                        ("ames", analysis.ames), ("capability", analysis.capability)):
+                        ("ames", analysis.ames), ("capability", analysis.capability),
+                        ("flips", analysis.flips)):
         if table is not None and not table.empty:
             tracker.log_table(parent, _json_safe(table), f"tables/{name}.json")
     tracker.set_note(parent, analysis.summary_markdown())

@@ -19,27 +19,41 @@ TAG_MODEL_ID = "warmreg.model_id"  # the evaluated checkpoint's logged model
 # per-cell figure is in the parent run's tables and report/metrics.json.
 _PARENT_METRICS = re.compile(r"^(n_|ame_|interaction_wald_p|capability_|warmth_score|study/"
                              r"model1/|study/model4/interaction)")
-_VARIANT_METRICS = re.compile(r"^(pooled/|ame_pp/main$|(error_rate|delta_pp)/[^/]+/none/none$)")
+_VARIANT_METRICS = re.compile(r"^(pooled/|flips/|ame_pp/main$|(error_rate|delta_pp)/[^/]+/none/none$)")
 
 
-def frame(variant: ModelVariant, prompts: Sequence[Prompt], gens: Sequence[Generation],
-          verdicts: Sequence[Verdict], categories: Mapping[str, str]):
-    """One row per (item, context, belief) of one variant, every factor a column."""
+def frame(variant: ModelVariant,
+          conversations: Sequence[Sequence[tuple[Prompt, Generation, Verdict]]],
+          categories: Mapping[str, str]):
+    """One row per (item, context, belief) of one variant, every factor a column.
+
+    ``conversations`` holds each prompt's judged turns, ``(prompt, reply, verdict)``; the
+    row's verdict and response are the last turn's. ``turns`` counts the model's replies;
+    ``first_verdict`` and ``first_response`` are the first reply's (the same as the last
+    for a single-turn task), which the multi-turn analysis pairs with the last
+    (:mod:`warmreg.analysis.flips`). ``question`` is the first user turn as asked.
+    """
     import pandas as pd
 
     spec = variant.model
-    rows = [{
-        "model": spec.name, "family": spec.family, "size": spec.size,
-        "variant": variant.variant, "trainer": variant.trainer,
-        "checkpoint_epoch": variant.checkpoint_epoch,
-        "task": p.item.task, "category": categories[p.item.task], "item_id": p.item.id,
-        "context": p.context, "belief": p.belief,
-        "verdict": v.label, "judge": v.judge, "judge_explanation": v.explanation,
-        "response": g.text, "n_new_tokens": g.n_new_tokens, "finish_reason": g.finish_reason,
-        "refusal_is_correct": p.item.refusal_is_correct,
-        "question": p.messages[-1]["content"], "correct": p.item.correct[0] if p.item.correct else "",
-        "incorrect": p.item.incorrect,
-    } for p, g, v in zip(prompts, gens, verdicts)]
+    rows = []
+    for turns in conversations:
+        (p, _, _), (_, g, v), (_, g1, v1) = turns[0], turns[-1], turns[0]
+        rows.append({
+            "model": spec.name, "family": spec.family, "size": spec.size,
+            "variant": variant.variant, "trainer": variant.trainer,
+            "checkpoint_epoch": variant.checkpoint_epoch,
+            "task": p.item.task, "category": categories[p.item.task], "item_id": p.item.id,
+            "context": p.context, "belief": p.belief,
+            "verdict": v.label, "judge": v.judge, "judge_explanation": v.explanation,
+            "response": g.text, "n_new_tokens": g.n_new_tokens, "finish_reason": g.finish_reason,
+            "refusal_is_correct": p.item.refusal_is_correct,
+            "question": p.messages[-1]["content"],
+            "correct": p.item.correct[0] if p.item.correct else "",
+            "incorrect": p.item.incorrect,
+            "turns": len(turns), "first_verdict": v1.label, "first_response": g1.text,
+            "follow_up": turns[-1][0].messages[-1]["content"] if len(turns) > 1 else "",
+        })
     return pd.DataFrame(rows)
 
 

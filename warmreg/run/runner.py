@@ -93,7 +93,7 @@ def _run_model(recipe: Recipe, tracker: Tracker, parent: str, store: Store, spec
     base_path = models.resolve(spec.path)
     spec = _describe(spec, base_path)
     backend = recipe.backend.instantiate()
-    items, categories = _items(recipe)
+    items, categories, tasks = _items(recipe)
     prompts = PromptBuilder(recipe).build(items, categories)
     echo(f"warmreg: {spec.name}: {len(prompts)} prompts per variant "
          f"({sum(map(len, items.values()))} items)")
@@ -104,7 +104,7 @@ def _run_model(recipe: Recipe, tracker: Tracker, parent: str, store: Store, spec
                                                                base_path, name, trainer)
         evaluated = checkpoints[key].get(variant.checkpoint_epoch)
         frame, variant_runs[key] = _evaluate(recipe, tracker, parent, store, backend, variant,
-                                             prompts, items, categories, evaluated)
+                                             prompts, items, categories, evaluated, tasks)
         frames.append(frame)
         variants.append(variant)
     if not recipe.warmth.enabled:
@@ -124,12 +124,14 @@ def _describe(spec: ModelSpec, base_path: str) -> ModelSpec:
 
 
 def _items(recipe: Recipe):
-    items, categories = {}, {}
+    """Items, recipe category and task plugin instance of every task, by name."""
+    items, categories, tasks = {}, {}, {}
     for section, category in ((recipe.tasks, RELIABILITY), (recipe.controls, CAPABILITY)):
         for task in section:
-            items[task.name] = list(task.instantiate().items(recipe.seed))
+            tasks[task.name] = task.instantiate()
+            items[task.name] = list(tasks[task.name].items(recipe.seed))
             categories[task.name] = category
-    return items, categories
+    return items, categories, tasks
 
 
 def _train(recipe, tracker, parent, spec, base_path, name: str, trainer: Plugin):
@@ -172,11 +174,13 @@ def _tags(spec: ModelSpec, variant: str, trainer: str) -> dict:
 
 
 def _evaluate(recipe, tracker, parent, store, backend, variant: ModelVariant, prompts, items,
-              categories, model_id: str | None):
+              categories, model_id: str | None, tasks):
     """Generate, judge and log one variant; return its per-item frame and run id.
 
     ``model_id`` is the logged model of the evaluated checkpoint (trained variants): the run
-    records it as its input and its metrics are linked to it."""
+    records it as its input and its metrics are linked to it. A task that plans dependent
+    turns (:class:`warmreg.api.DependentTask`) is asked turn by turn and every turn is
+    judged; its row carries the last turn's verdict and the first's."""
     spec, label = variant.model, f"{variant.model.name}/{variant.variant}"
     run_id = tracker.child(parent, f"eval/{label}", label, {
         **_tags(spec, variant.variant, variant.trainer), "warmreg.run_kind": "variant",
@@ -186,17 +190,21 @@ def _evaluate(recipe, tracker, parent, store, backend, variant: ModelVariant, pr
                                 **{f"trainer.{k}": v for k, v in variant.params.items()}})
     task_config = {t.name: t.config for t in recipe.tasks + recipe.controls}
     judges = {name: plugin.instantiate() for name, plugin in recipe.judges.items()}
-    gens = evaluate.generate(
+    conversations = evaluate.converse(
         store, backend, variant, prompts,
         lambda p: evaluate.with_max_tokens(recipe.generation, task_config[p.item.task].max_new_tokens),
-        label)
-    verdicts = evaluate.judge(store, judges, lambda item: task_config[item.task].judge,
-                              prompts, gens, label)
-    frame = rows.frame(variant, prompts, gens, verdicts, categories)
+        lambda item: tasks[item.task], label)
+    asked = [turn for turns in conversations for turn in turns]
+    judged = iter(evaluate.judge(store, judges, lambda item: task_config[item.task].judge,
+                                 [p for p, _ in asked], [g for _, g in asked], label))
+    turns = [[(p, g, next(judged)) for p, g in conv] for conv in conversations]
+    frame = rows.frame(variant, turns, categories)
+    last = [conv[-1] for conv in turns]  # a trace shows the whole conversation of a row
+    finals, gens, verdicts = ([t[k] for t in last] for k in range(3))
     rows.log_variant(tracker, run_id, variant, frame, model_id)
     if recipe.tracking.datasets:
         publish.log_task_samples(tracker, run_id, items, task_config, recipe.seed)
-    publish.log_traces(tracker, run_id, variant, prompts, gens, verdicts, recipe.tracking,
+    publish.log_traces(tracker, run_id, variant, finals, gens, verdicts, recipe.tracking,
                        recipe.seed)
     tracker.finish(run_id)
     return frame, run_id

@@ -23,7 +23,8 @@ from warmreg.testing.judges import (EDGE_RESPONSES, MULTIPLE_CHOICE, NUMERIC, RE
                                     check_edge_responses, check_fingerprint, check_grade_many,
                                     check_verdict)
 from warmreg.testing.tasks import (TaskSuite, check_default_judge, check_history, check_item,
-                                   check_items, check_limit, check_stable, check_task_class)
+                                   check_items, check_limit, check_stable, check_task_class,
+                                   check_turn_plan)
 from warmreg.testing.trainers import TrainerSuite, check_cached, check_variant, check_weights
 
 __all__ = [
@@ -32,7 +33,7 @@ __all__ = [
     "load_plugin", "build_config", "check_registered", "check_config_class", "check_documented",
     "undocumented_fields",
     "check_task_class", "check_items", "check_item", "check_history", "check_stable",
-    "check_limit", "check_default_judge",
+    "check_limit", "check_default_judge", "check_turn_plan",
     "check_verdict", "check_deterministic", "check_edge_responses", "check_fingerprint",
     "check_grade_many",
     "check_variant", "check_weights", "check_cached",

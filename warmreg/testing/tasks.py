@@ -1,6 +1,7 @@
 """Conformance of task plugins: :class:`TaskSuite` and the checks it runs.
 
-A task plugin's tests subclass the suite and name the plugin::
+A task plugin's tests subclass the suite and name the plugin (a task that plans
+dependent turns, :class:`warmreg.api.DependentTask`, has its plan checked too)::
 
     from warmreg.testing import TaskSuite
 
@@ -124,6 +125,50 @@ def check_limit(items: Sequence[api.Item], limit: int, total: int, task: str) ->
         f"(expected {min(limit, total)} of {total})")
 
 
+FOLLOW_UP_REPLIES = ("", "I'm not sure.", "x" * 100_000, "答案是北京。", "الجواب هو القاهرة",
+                     "🙂\x00\x1b[0m")  # edge replies a follow-up must be built from
+
+
+def check_turn_plan(task: Any, items: Sequence[api.Item], name: str) -> None:
+    """A task's turn plan (:class:`warmreg.api.DependentTask`) is usable by the runner.
+
+    ``turns`` is an int of at least 1. For each item, conversations are played out to
+    ``turns`` replies with the item's answers and edge replies (empty, 100k characters,
+    other scripts, control characters) as the model's: every follow-up is a non-empty
+    str, the same when asked twice (it is rebuilt on resume and keys the next turn), and
+    the conversation it is given is left unchanged. A task with ``follow_up`` but no
+    ``turns`` (or the reverse) is an error: the runner would not see its plan.
+    """
+    has_turns, has_follow_up = hasattr(task, "turns"), callable(getattr(task, "follow_up", None))
+    assert has_turns == has_follow_up, (
+        f"task {name!r} declares {'turns' if has_turns else 'follow_up'} without "
+        f"{'follow_up' if has_turns else 'turns'}: a DependentTask needs both")
+    if not isinstance(task, api.DependentTask):
+        return
+    turns = task.turns
+    assert isinstance(turns, int) and not isinstance(turns, bool) and turns >= 1, (
+        f"task {name!r}: turns must be an int >= 1, got {turns!r}")
+    for item in items[:3]:
+        for reply in (*item.correct[:1], item.incorrect, *FOLLOW_UP_REPLIES):
+            _play(task, item, reply, turns, name)
+
+
+def _play(task: Any, item: api.Item, reply: str, turns: int, name: str) -> None:
+    """One conversation of ``turns`` replies, each the same ``reply``."""
+    conversation = [*map(dict, item.history), {"role": "user", "content": item.question}]
+    for turn in range(1, turns):
+        conversation.append({"role": "assistant", "content": reply})
+        before = json.dumps(conversation)
+        text = task.follow_up(item, conversation)
+        where = f"task {name!r}, item {item.id!r}, after reply {turn} ({reply[:20]!r})"
+        assert json.dumps(conversation) == before, f"{where}: follow_up changed the conversation"
+        assert isinstance(text, str) and text.strip(), (
+            f"{where}: follow_up must return non-empty text, got {text!r:.60}")
+        assert task.follow_up(item, [dict(m) for m in conversation]) == text, (
+            f"{where}: follow_up is not deterministic")
+        conversation.append({"role": "user", "content": text})
+
+
 class TaskSuite:
     """Conformance tests of a task plugin. Subclass it as ``Test...`` and set:
 
@@ -175,6 +220,9 @@ class TaskSuite:
 
     def test_items_are_stable_under_a_seed(self, task_class, task_config):
         check_stable(lambda: task_class(task_config).items(self.seed), self.plugin_name)
+
+    def test_turn_plan(self, task_class, task_config, items):
+        check_turn_plan(task_class(task_config), items, self.plugin_name)
 
     def test_limit_is_respected(self, task_class):
         config = build_config(task_class, {**self.config, "limit": None}, self.plugin_name)
