@@ -29,6 +29,7 @@ class FakeServer:
         self.auth: set[str] = set()
         self.bodies: list[dict] = []
         self.in_flight = self.max_in_flight = 0
+        self.connections = 0  # TCP connections accepted
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
@@ -60,8 +61,15 @@ class FakeServer:
 
 def _handler(server: FakeServer):
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as real servers: connection reuse shows
+
         def log_message(self, *args):  # keep test output quiet
             pass
+
+        def setup(self):
+            super().setup()
+            with server.lock:
+                server.connections += 1
 
         def do_POST(self):
             server.enter()
@@ -94,7 +102,8 @@ def _handler(server: FakeServer):
                 return self._send(200, b"{not json")
             if fault == "nochoices":
                 return self._send(200, {"id": "x", "object": "chat.completion"})
-            reply = {"choices": [{"index": 0, "finish_reason": "stop",
+            reply = {"model": f"{body['model']}-served", "system_fingerprint": "fp_test",
+                     "choices": [{"index": 0, "finish_reason": "stop",
                                   "message": {"role": "assistant", "content": f"echo: {key}"}}],
                      "usage": {"prompt_tokens": 7, "completion_tokens": 3}}
             self._send(200, reply)

@@ -149,3 +149,33 @@ def test_config_from_a_recipe_section():
     assert config.concurrency == 32 and config.extra_body == {"top_k": 1}
     with pytest.raises(ConfigError, match="did you mean"):
         build(Config, {"concurency": 2}, "r.yaml: backend")
+
+
+def test_each_generation_records_the_served_model_and_fingerprint(tmp_path):
+    from warmreg.cache import Store
+
+    with FakeServer() as server:
+        out = dict(run(server, 2))
+    assert {(g.served_model, g.system_fingerprint) for g in out.values()} == {
+        ("HuggingFaceTB/SmolLM2-135M-Instruct-served", "fp_test")}
+    with Store(tmp_path / "s.sqlite") as store:  # the store keeps what the server said
+        store.put_generation("k", out[0], {"variant": "v"})
+        again = store.generations(["k"])["k"]
+    assert (again.served_model, again.system_fingerprint, again.text) == (
+        "HuggingFaceTB/SmolLM2-135M-Instruct-served", "fp_test", "echo: q0")
+
+
+def test_one_client_and_its_connections_serve_the_whole_run():
+    with FakeServer() as server:
+        backend = OpenAIBackend(Config(base_url=server.url, concurrency=1, **FAST))
+        list(backend.generate(BASE, convs(6), GenerationParams()))
+    assert server.connections == 1  # keep-alive: six requests over one connection
+
+
+def test_a_provider_fine_tuned_variant_is_sent_by_its_model_id(tmp_path):
+    (tmp_path / "served_model.json").write_text('{"model": "ft:gpt-4o:org:warm:abc"}')
+    tuned = ModelVariant(BASE.model, "warm", "openai-finetune", weights=str(tmp_path),
+                         weights_kind="served")
+    with FakeServer() as server:
+        run(server, 1, variant=tuned)
+    assert server.bodies[0]["model"] == "ft:gpt-4o:org:warm:abc"
