@@ -77,13 +77,13 @@ def _run_model(recipe: Recipe, tracker: Tracker, parent: str, store: Store, spec
     """Results frames (one per variant) and warmth-check rows of one base model."""
     base_path = models.resolve(spec.path)
     spec = _describe(spec, base_path)
-    backend = recipe.backend.instantiate()
+    backend = recipe.backend_for(spec.name).instantiate()
     items, categories = _items(recipe)
     prompts = PromptBuilder(recipe).build(items, categories)
     echo(f"warmreg: {spec.name}: {len(prompts)} prompts per variant "
          f"({sum(map(len, items.values()))} items)")
     frames, variants, variant_runs, training_runs, checkpoints = [], [], {}, {}, {}
-    for name, trainer in zip(recipe.persona_names, recipe.personas):
+    for name, trainer in zip(recipe.persona_names, recipe.personas_for(spec.name)):
         key = (spec.name, name)
         variant, training_runs[key], checkpoints[key] = _train(recipe, tracker, parent, spec,
                                                                base_path, name, trainer)
@@ -131,7 +131,9 @@ def _train(recipe, tracker, parent, spec, base_path, name: str, trainer: Plugin)
         tracker.log_params(run_id, {f"trainer.{k}": v for k, v in config.items()})
     env = TrainEnv(workdir=workdir, seed=recipe.seed, base_path=base_path,
                    log_metrics=(lambda m, s: tracker.log_metrics(run_id, m, s)) if run_id
-                   else (lambda m, s: None))
+                   else (lambda m, s: None),
+                   log_params=(lambda p: tracker.log_params(run_id, p)) if run_id
+                   else (lambda p: None))
     made = trainer.instantiate()
     variant = made.train(spec, name, env)
     if not run_id:
