@@ -46,7 +46,17 @@ class Recipe:
     warmth: WarmthOptions = WarmthOptions()
     tracking: TrackingOptions = TrackingOptions()
     context_plugins: Mapping[str, Plugin] = field(default_factory=dict)  # by plugin name
+    model_backends: Mapping[str, Plugin] = field(default_factory=dict)  # by model name, overrides
+    model_personas: Mapping[str, tuple[Plugin, ...]] = field(default_factory=dict)  # by model name
     resolved: Mapping[str, Any] = field(default_factory=dict)
+
+    def backend_for(self, model: str) -> Plugin:
+        """The backend that serves ``model``: its own ``backend:`` or the recipe's."""
+        return self.model_backends.get(model, self.backend)
+
+    def personas_for(self, model: str) -> tuple[Plugin, ...]:
+        """The trainers of ``model``'s personas (in ``persona_names`` order)."""
+        return self.model_personas.get(model, self.personas)
 
     @property
     def fingerprint(self) -> str:
@@ -58,7 +68,7 @@ TOP_KEYS = {
     "experiment": "MLflow experiment name",
     "seed": "seed for sampling, context assignment and training",
     "workdir": "where the store, adapters and reports go (default .warmreg/<name>)",
-    "models": "list of {name, path, family, size}",
+    "models": "list of {name, path, family, size, backend (override), personas (override)}",
     "personas": "mapping persona name -> {trainer: NAME, ...trainer config}",
     "backend": "{name: NAME, ...backend config}",
     "generation": "max_new_tokens, temperature, top_p",
@@ -128,13 +138,16 @@ def validate(raw: dict, path: Path) -> Recipe:
     contexts = _contexts(raw.get("contexts", ["none"]), f"{where}: contexts")
     beliefs = _beliefs(raw.get("beliefs", ["none"]), f"{where}: beliefs")
     persona_names, personas = _personas(raw.get("personas") or {}, f"{where}: personas", base_dir)
+    backend_raw = raw.get("backend") or {"name": "hf"}
+    model_specs, model_backends, model_personas = _models(
+        raw["models"], f"{where}: models", base_dir, backend_raw, persona_names, personas)
     recipe = Recipe(
         path=path, name=name, seed=seed,
         experiment=check_type(raw.get("experiment", f"warmreg-{name}"), str, f"{where}: experiment"),
         workdir=_workdir(raw, name, where),
-        models=_models(raw["models"], f"{where}: models"),
+        models=model_specs, model_backends=model_backends, model_personas=model_personas,
         personas=personas, persona_names=persona_names,
-        backend=_named_plugin("backends", raw.get("backend") or {"name": "hf"}, f"{where}: backend", base_dir),
+        backend=_named_plugin("backends", backend_raw, f"{where}: backend", base_dir),
         generation=build(GenerationParams, {"seed": seed, **(raw.get("generation") or {})},
                          f"{where}: generation"),
         tasks=tasks, controls=controls,
@@ -155,12 +168,43 @@ def _workdir(raw: dict, name: str, where: str) -> Path:
     return Path(value).expanduser()
 
 
-def _models(section: Any, where: str) -> tuple[ModelSpec, ...]:
+def _models(section: Any, where: str, base_dir: Path, backend_raw: Any, persona_names,
+            personas) -> tuple[tuple[ModelSpec, ...], dict[str, Plugin], dict[str, tuple]]:
+    """Model specs, and each model's own backend and persona trainers where it names them.
+
+    A model's ``backend:`` without ``name`` amends the recipe's backend section (a tensor
+    parallel size for a larger model); with a ``name`` it replaces it (a closed model on
+    ``openai``). Its ``personas:`` replace the trainer of personas the recipe names, so
+    every model has the same variants.
+    """
     models = check_type(section, list, where)
     if not models:
         raise ConfigError(where, "name at least one model")
-    specs = tuple(build(ModelSpec, m, f"{where}[{i}]") for i, m in enumerate(models))
-    return specs  # duplicate names: recipe_checks.before
+    specs, backends, trainers = [], {}, {}
+    for i, entry in enumerate(models):
+        entry = dict(check_type(entry, dict, f"{where}[{i}]"))
+        own_backend, own_personas = entry.pop("backend", None), entry.pop("personas", None)
+        spec = build(ModelSpec, entry, f"{where}[{i}]")
+        specs.append(spec)
+        if own_backend is not None:
+            own_backend = dict(check_type(own_backend, dict, f"{where}[{i}].backend"))
+            merged = own_backend if "name" in own_backend else {**dict(backend_raw), **own_backend}
+            backends[spec.name] = _named_plugin("backends", merged, f"{where}[{i}].backend", base_dir)
+        if own_personas is not None:
+            trainers[spec.name] = _model_personas(own_personas, f"{where}[{i}].personas", base_dir,
+                                                  persona_names, personas)
+    return tuple(specs), backends, trainers  # duplicate names: recipe_checks.before
+
+
+def _model_personas(section: Any, where: str, base_dir: Path, names, personas) -> tuple:
+    own_names, own = _personas(section, where, base_dir)
+    by_name = dict(zip(own_names, own))
+    for name in own_names:
+        if name not in names:
+            raise ConfigError(f"{where}.{name}", f"not a persona of the recipe"
+                              f"{did_you_mean(name, names)}; a model may only change the "
+                              f"trainer of {', '.join(names[1:])}")
+    return tuple(by_name.get(n, p) for n, p in zip(names, personas))
 
 
 def _plugin(kind: str, name: str, section: Any, where: str, base_dir: Path) -> Plugin:
@@ -258,7 +302,7 @@ def _with_resolved(recipe: Recipe) -> Recipe:
     resolved = {
         "name": recipe.name, "experiment": recipe.experiment, "seed": recipe.seed,
         "workdir": str(recipe.workdir),
-        "models": [as_dict(m) for m in recipe.models],
+        "models": [_resolved_model(recipe, m) for m in recipe.models],
         "personas": {n: {"trainer": p.name, **as_dict(p.config)}
                      for n, p in zip(recipe.persona_names, recipe.personas)},
         "backend": {"name": recipe.backend.name, **as_dict(recipe.backend.config)},
@@ -272,3 +316,15 @@ def _with_resolved(recipe: Recipe) -> Recipe:
         "warmth": as_dict(recipe.warmth), "tracking": as_dict(recipe.tracking),
     }
     return Recipe(**{**recipe.__dict__, "resolved": resolved})
+
+
+def _resolved_model(recipe: Recipe, spec: ModelSpec) -> dict:
+    out = as_dict(spec)
+    if spec.name in recipe.model_backends:
+        plugin = recipe.model_backends[spec.name]
+        out["backend"] = {"name": plugin.name, **as_dict(plugin.config)}
+    if spec.name in recipe.model_personas:
+        out["personas"] = {n: {"trainer": p.name, **as_dict(p.config)} for n, p in
+                           zip(recipe.persona_names, recipe.model_personas[spec.name])
+                           if n != "original"}
+    return out

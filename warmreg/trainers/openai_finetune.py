@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 JOB_FILE = "job.json"
 DONE_FILE = "done.json"
 DATA_FILE = "train.jsonl"
+EVENTS_FILE = "events.json"  # the job's events as read so far
 MIN_EXAMPLES = 10  # the API refuses smaller training files
 ROLES = ("system", "user", "assistant")
 
@@ -243,15 +244,17 @@ class _Poller:
 
     def __init__(self, api: "_Api", config: Config, env: TrainEnv, sleep):
         self.api, self.config, self.env, self.sleep = api, config, env, sleep
-        self.seen: set[str] = set()
-        self.events: list[dict] = []
+        # events already streamed (by a killed run too) are kept in the workdir, so a
+        # resumed run logs each metric once
+        self.path = Path(env.workdir) / EVENTS_FILE
+        self.events: list[dict] = json.loads(self.path.read_text()) if self.path.exists() else []
+        self.seen = {e["id"] for e in self.events}
 
     def until_done(self, job: dict, workdir: Path) -> dict:
         delay = self.config.poll_s
         while True:
             self._events(job["id"])
             if job["status"] in ("succeeded", "failed", "cancelled"):
-                (workdir / "events.json").write_text(json.dumps(self.events, indent=1))
                 self.env.log_params({"job_id": job["id"], "job_status": job["status"]})
                 return job
             log.info("fine-tuning job %s: %s", job["id"], job["status"])
@@ -263,13 +266,14 @@ class _Poller:
         for event in reversed(self.api.list(f"/fine_tuning/jobs/{job_id}/events")):
             if event["id"] in self.seen:
                 continue
-            self.seen.add(event["id"])
-            self.events.append(event)
             data = event.get("data") or {}
             if event.get("type") == "metrics" and "step" in data:
                 metrics = {k: float(v) for k, v in data.items()
                            if k != "step" and isinstance(v, (int, float))}
                 self.env.log_metrics(metrics, int(data["step"]))
+            self.seen.add(event["id"])
+            self.events.append(event)
+            write_json_atomic(self.path, self.events)
 
 
 def _steps(checkpoints: list[dict]) -> list[int]:
