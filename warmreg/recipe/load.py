@@ -46,6 +46,7 @@ class Recipe:
     warmth: WarmthOptions = WarmthOptions()
     tracking: TrackingOptions = TrackingOptions()
     context_plugins: Mapping[str, Plugin] = field(default_factory=dict)  # by plugin name
+    prices: Mapping[str, tuple[float, ...]] = field(default_factory=dict)  # $/1M tokens: in, out[, training]
     model_backends: Mapping[str, Plugin] = field(default_factory=dict)  # by model name, overrides
     model_personas: Mapping[str, tuple[Plugin, ...]] = field(default_factory=dict)  # by model name
     resolved: Mapping[str, Any] = field(default_factory=dict)
@@ -81,6 +82,7 @@ TOP_KEYS = {
     "prompt": "context_position, belief_position",
     "analysis": "analysis options",
     "warmth": "warmth manipulation check: enabled, scorer, prompts, every_checkpoint, ...",
+    "prices": "model name -> [input, output, training] US$ per million tokens (warmreg plan)",
     "tracking": "what MLflow receives beyond metrics: traces (all | none | sample:N), register, datasets",
 }
 REQUIRED = ("name", "models", "tasks")
@@ -158,6 +160,7 @@ def validate(raw: dict, path: Path) -> Recipe:
         analysis=build(AnalysisOptions, raw.get("analysis"), f"{where}: analysis"),
         warmth=build(WarmthOptions, raw.get("warmth"), f"{where}: warmth", base_dir),
         tracking=build(TrackingOptions, raw.get("tracking"), f"{where}: tracking"),
+        prices=_prices(raw.get("prices") or {}, f"{where}: prices"),
     )
     recipe_checks.after(recipe)
     return _with_resolved(recipe)
@@ -314,6 +317,7 @@ def _with_resolved(recipe: Recipe) -> Recipe:
         "judges": {n: as_dict(j.config) for n, j in recipe.judges.items()},
         "prompt": as_dict(recipe.prompt), "analysis": as_dict(recipe.analysis),
         "warmth": as_dict(recipe.warmth), "tracking": as_dict(recipe.tracking),
+        "prices": {k: list(v) for k, v in recipe.prices.items()},
     }
     return Recipe(**{**recipe.__dict__, "resolved": resolved})
 
@@ -327,4 +331,16 @@ def _resolved_model(recipe: Recipe, spec: ModelSpec) -> dict:
         out["personas"] = {n: {"trainer": p.name, **as_dict(p.config)} for n, p in
                            zip(recipe.persona_names, recipe.model_personas[spec.name])
                            if n != "original"}
+    return out
+
+
+def _prices(section: Any, where: str) -> dict[str, tuple[float, ...]]:
+    section = check_type(section, dict, where)
+    out = {}
+    for name, value in section.items():
+        value = check_type(value, list, f"{where}.{name}")
+        if not 2 <= len(value) <= 3 or not all(isinstance(v, (int, float)) and v >= 0 for v in value):
+            raise ConfigError(f"{where}.{name}", "expected [input, output] or [input, output, "
+                              "training]: US$ per million tokens, not negative")
+        out[str(name)] = tuple(float(v) for v in value)
     return out

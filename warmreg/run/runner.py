@@ -122,8 +122,7 @@ def _train(recipe, tracker, parent, spec, base_path, name: str, trainer: Plugin)
     id of its training run (None when nothing is trained) and its checkpoints' logged
     models (``{epoch: model id}``)."""
     config = as_dict(trainer.config)
-    job = content_hash(base_path, spec.path, trainer.name, config, recipe.seed)[:12]
-    workdir = recipe.workdir / "train" / spec.name / f"{name}-{job}"
+    workdir = job_dir(recipe, spec, base_path, name, trainer)
     run_id = None
     if trains(trainer):
         run_id = tracker.child(parent, f"train/{spec.name}/{name}", f"train {spec.name}/{name}",
@@ -144,6 +143,14 @@ def _train(recipe, tracker, parent, spec, base_path, name: str, trainer: Plugin)
                                               _tags(spec, name, trainer.name), recipe.tracking)
     tracker.finish(run_id)
     return variant, run_id, models_by_epoch
+
+
+def job_dir(recipe, spec: ModelSpec, base_path: str, name: str, trainer: Plugin) -> Path:
+    """The workdir of one training job: ``<workdir>/train/<model>/<persona>-<hash>``, the
+    hash over the base, the trainer and its config, and the seed (``accelerate launch``
+    jobs are given this directory; ``warmreg plan`` prints it)."""
+    job = content_hash(base_path, spec.path, trainer.name, as_dict(trainer.config), recipe.seed)[:12]
+    return recipe.workdir / "train" / spec.name / f"{name}-{job}"
 
 
 def trains(trainer: Plugin) -> bool:
