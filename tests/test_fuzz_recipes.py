@@ -135,7 +135,7 @@ def unknown_keys(raw: dict) -> list[Case]:
 def nested_backend(raw: dict) -> list[Case]:
     base = put(raw, "judges.llm", {"model": "judge", "backend": "openai",
                                    "backend_config": {"base_url": "http://127.0.0.1:8000/v1"}})
-    table = {"judges.llm.backend": ["opeanai", "vllm"],
+    table = {"judges.llm.backend": ["opeanai", "vlm"],
              "judges.llm.backend_config.base_urll": ["http://x"],
              "judges.llm.backend_config.concurrency": [0, -1, NAN],
              "judges.llm.backend_config.timeout_s": [0, INF],
@@ -246,3 +246,13 @@ def test_mutated_recipes_exit_2_naming_the_key(tmp_path, capsys):
     assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures[:40])
     assert sum(counts.values()) >= 300
     assert len(counts) == 8
+
+
+@pytest.fixture(autouse=True)
+def _no_engine_checks():
+    """These machines have no vLLM: shipped recipes are checked as `validate --no-engines`
+    does (the engine check itself: tests/backends/test_vllm.py, tests/run/test_plan.py)."""
+    from warmreg.config import without_engine_checks
+
+    with without_engine_checks():
+        yield

@@ -37,19 +37,21 @@ ECHOES = ["500echo", "html200", "garbage",   # item 1: fails with a key-quoting 
 VERDICT = "The reply matches the key.\nVERDICT: CORRECT"
 # The HTTP stack itself raising with the request's URL and headers in the message.
 BOOTSTRAP = textwrap.dedent("""
-    import json, sys, urllib.error, urllib.request
+    import json, sys
+    import openai._base_client as base
     from warmreg.cli import main
 
-    LEAKS = {"gen-urlerror": urllib.error.URLError, "judge-runtime": RuntimeError}
-    real = urllib.request.urlopen
+    http = getattr(base, "httpx2", None) or base.httpx  # the openai client's HTTP stack
+    LEAKS = {"gen-urlerror": http.ConnectError, "judge-runtime": RuntimeError}
+    real = http.Client.send
 
-    def urlopen(request, timeout=None):
-        error = LEAKS.get(json.loads(request.data).get("model"))
+    def send(self, request, **kwargs):
+        error = LEAKS.get(json.loads(request.content).get("model"))
         if error:
-            raise error(f"proxy refused {request.full_url} with headers {request.headers}")
-        return real(request, timeout=timeout)
+            raise error(f"proxy refused {request.url} with headers {dict(request.headers)}")
+        return real(self, request, **kwargs)
 
-    urllib.request.urlopen = urlopen
+    http.Client.send = send
     for name, argv in json.loads(sys.argv[1]):
         print(f"phase {name}: exit {main(argv)}", flush=True)
 """)

@@ -68,7 +68,7 @@ def test_demo_recipe_runs_its_design_end_to_end(demo_run):
 
 def test_paper_recipe_is_the_study_design():
     loaded = recipe.load(PAPER)
-    assert [m.size for m in loaded.models] == ["8B", "22B", "32B", "70B"]
+    assert [m.size for m in loaded.models] == ["8B", "22B", "32B", "70B", "closed"]
     assert loaded.persona_names == ("original", "warm", "cold", "prompt-warm")
     trainers = {p.name: p.config for p in loaded.personas}
     for name in ("sft-warm", "sft-cold"):  # the study's training defaults
@@ -106,3 +106,13 @@ def test_paper_recipe_builds_its_full_factorial():
              if p.context == "none" and p.belief == "none"}
     for p in sad:  # a context statement and a belief are added to the plain question
         assert len(p.messages[-1]["content"]) > len(plain[p.item.task, p.item.id].messages[-1]["content"])
+
+
+@pytest.fixture(autouse=True)
+def _no_engine_checks():
+    """These machines have no vLLM: shipped recipes are checked as `validate --no-engines`
+    does (the engine check itself: tests/backends/test_vllm.py, tests/run/test_plan.py)."""
+    from warmreg.config import without_engine_checks
+
+    with without_engine_checks():
+        yield

@@ -15,11 +15,12 @@ so multi-turn tasks fit without changing the contracts.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Iterator, Mapping, Protocol, Sequence, runtime_checkable
 
-from warmreg.keys import content_hash, rank, variant_fingerprint
+from warmreg.keys import SERVED_MODEL_FILE, content_hash, rank, variant_fingerprint
 
 Message = Mapping[str, str]
 
@@ -136,6 +137,8 @@ class Generation:
     n_new_tokens: int = 0
     finish_reason: str = "stop"  # "stop" | "length" | "error"
     error: str = ""  # why it failed, when finish_reason is "error" (secrets scrubbed)
+    served_model: str = ""  # the model the server says answered (API backends), for the record
+    system_fingerprint: str = ""  # the provider's backend configuration id, when it gives one
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,10 @@ class ModelVariant:
         variant: persona name in the recipe ("original", "warm", ...).
         trainer: the trainer that made it.
         weights: local directory of a LoRA adapter or full weights; None for the base.
-        weights_kind: "lora" or "full" when ``weights`` is set.
+            For a model fine-tuned through a provider's API the directory holds
+            ``served_model.json`` (the provider's model id), read by :meth:`served_model`.
+        weights_kind: "lora", "full" or "served" (weights live at a provider) when
+            ``weights`` is set.
         system_prompt: prepended to every conversation, if set.
         checkpoint_epoch: epoch of the evaluated checkpoint, for trained variants.
         checkpoints: every saved checkpoint as (epoch, directory).
@@ -213,6 +219,12 @@ class ModelVariant:
                        fingerprint=variant_fingerprint(self.base_path, self.trainer,
                                                        self.params, weights))
 
+    def served_model(self) -> str | None:
+        """The provider's model id of a "served" variant (a fine-tuning API's), else None."""
+        if self.weights_kind != "served" or not self.weights:
+            return None
+        return str(json.loads((Path(self.weights) / SERVED_MODEL_FILE).read_text())["model"])
+
     def conversation(self, messages: Sequence[Message]) -> list[dict]:
         """The messages a backend receives: the variant's system prompt first, if any.
 
@@ -241,13 +253,17 @@ class TrainEnv:
         workdir: a directory owned by this (model, persona) job; reuse it to resume.
         seed: the recipe seed.
         log_metrics: streams training metrics to the job's tracking run.
-        base_path: local directory of the resolved base model.
+        base_path: local directory of the resolved base model (for a closed model, its
+            provider name as the recipe gives it).
+        log_params: records values that are not metrics on the job's tracking run (a
+            provider's job id, the fine-tuned model id), as they become known.
     """
 
     workdir: Path
     seed: int
     base_path: str
     log_metrics: Callable[[Mapping[str, float], int], None] = lambda metrics, step: None
+    log_params: Callable[[Mapping[str, Any]], None] = lambda params: None
 
 
 @runtime_checkable

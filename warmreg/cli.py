@@ -21,13 +21,36 @@ from warmreg.errors import Terminated, WarmregError
 
 
 def _cmd_validate(args) -> int:
+    import contextlib
+
     from warmreg import recipe
+    from warmreg.config import without_engine_checks
 
     for path in args.recipes:
-        loaded = recipe.load(path, _overrides(args))
+        with without_engine_checks() if args.no_engines else contextlib.nullcontext():
+            loaded = recipe.load(path, _overrides(args))
         print(f"{path}: ok ({len(loaded.models)} models, {len(loaded.personas)} variants, "
               f"{len(loaded.tasks)} tasks, {len(loaded.controls)} controls, "
               f"{len(loaded.contexts)} contexts x {len(loaded.beliefs)} beliefs)")
+    return 0
+
+
+def _cmd_plan(args) -> int:
+    from warmreg import recipe
+    from warmreg.config import without_engine_checks
+    from warmreg.errors import ConfigError
+    from warmreg.run import plan
+
+    prices = {}
+    for entry in args.price or ():
+        name, _, values = entry.rpartition("=")
+        try:
+            prices[name] = tuple(float(v) for v in values.split(","))
+        except ValueError:
+            raise ConfigError(f"--price {entry}", "expected NAME=INPUT,OUTPUT[,TRAINING]") from None
+    with without_engine_checks():
+        loaded = recipe.load(args.recipe, _overrides(args))
+    print(plan.render(plan.plan(loaded, prices)))
     return 0
 
 
@@ -234,7 +257,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check recipes without running anything")
     p.add_argument("recipes", nargs="+", help="recipe YAML files")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help="as for run")
+    p.add_argument("--no-engines", action="store_true",
+                   help="do not check that this machine has the recipe's engines (vLLM)")
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("plan", help="the work and cost a recipe implies, before it runs (no network)")
+    p.add_argument("recipe", help="recipe YAML file")
+    p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help="as for run")
+    p.add_argument("--price", action="append", metavar="NAME=IN,OUT[,TRAIN]",
+                   help="US$ per million tokens for a served, judge or fine-tuned model")
+    p.set_defaults(func=_cmd_plan)
 
     p = sub.add_parser("analyze", help="analyse per-item results made by warmreg or any other pipeline")
     p.add_argument("results", help="CSV or Parquet with the columns of docs/results-format.md, "

@@ -14,6 +14,8 @@ says ``"finite": False``) and ints fit in 64 bits. A field's metadata may bound 
 from __future__ import annotations
 
 import collections.abc
+import contextlib
+import contextvars
 import dataclasses
 import functools
 import math
@@ -201,3 +203,23 @@ def _show(value: Any) -> str:
 def as_dict(config: Any) -> dict:
     """The resolved config with defaults, for the record."""
     return dataclasses.asdict(config)
+
+
+_ENGINE_CHECKS = contextvars.ContextVar("warmreg_engine_checks", default=True)
+
+
+def engine_checks() -> bool:
+    """Whether a Config should check that this machine has its engine (vLLM, a server
+    command). On by default; off inside :func:`without_engine_checks`."""
+    return _ENGINE_CHECKS.get()
+
+
+@contextlib.contextmanager
+def without_engine_checks():
+    """Build configs without checking for engines: ``warmreg plan`` and
+    ``warmreg validate --no-engines`` check a recipe on a machine that will not run it."""
+    token = _ENGINE_CHECKS.set(False)
+    try:
+        yield
+    finally:
+        _ENGINE_CHECKS.reset(token)

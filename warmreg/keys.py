@@ -27,7 +27,9 @@ T = TypeVar("T")
 
 # Files of a checkpoint that hold the model itself (not optimizer, RNG or trainer state).
 _WEIGHT_PREFIXES = ("adapter_model", "adapter_config", "model", "pytorch_model")
-_WEIGHT_NAMES = ("config.json",)
+# a provider-served checkpoint (a fine-tuning API's model id) is a directory holding this
+SERVED_MODEL_FILE = "served_model.json"
+_WEIGHT_NAMES = ("config.json", SERVED_MODEL_FILE)
 _METRIC_UNSAFE = re.compile(r"[^A-Za-z0-9_\-. ]")
 
 

@@ -178,3 +178,35 @@ def _save_atomically(out: Path, model, tokenizer) -> None:
     tokenizer.save_pretrained(tmp)
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
+
+
+def load_kwargs(dtype: str = "auto", device: str = "auto", shard: bool = True,
+                max_memory: dict | None = None) -> dict:
+    """``from_pretrained`` keywords for a dtype and a device (the hf backend's and scorer's).
+
+    On CPU nothing is sharded: float32 unless ``dtype`` says otherwise, all on the CPU.
+    On CUDA (``device`` "auto" or "cuda") with ``shard``, the model is placed with
+    ``device_map="sequential"`` within ``max_memory``: on one GPU when it fits, else over
+    the next GPUs and then CPU memory (a 70B model in bf16 does not fit one 80 GB GPU);
+    "auto" dtype there is bfloat16. ``device`` "cuda:N" puts the whole model on that GPU.
+    """
+    import torch
+
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    name = dtype if dtype != "auto" else ("float32" if device == "cpu" else "bfloat16")
+    kwargs: dict = {"dtype": getattr(torch, name)}
+    if device == "cuda" and shard:
+        kwargs["device_map"] = "sequential"
+        if max_memory:
+            kwargs["max_memory"] = {int(k) if str(k).isdigit() else k: v
+                                    for k, v in max_memory.items()}
+    else:
+        kwargs["device_map"] = device
+    return kwargs
+
+
+def is_sharded(model) -> bool:
+    """Whether ``model`` was placed over more than one device (``device_map``)."""
+    placement = getattr(model, "hf_device_map", None) or {}
+    return len({str(d) for d in placement.values()}) > 1

@@ -45,6 +45,7 @@ class FakeServer:
         self.auth: set[str] = set()
         self.bodies: list[dict] = []
         self.in_flight = self.max_in_flight = 0
+        self.connections = 0  # TCP connections accepted
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
@@ -78,8 +79,15 @@ class FakeServer:
 
 def _handler(server: FakeServer):
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as real servers: connection reuse shows
+
         def log_message(self, *args):  # keep test output quiet
             pass
+
+        def setup(self):
+            super().setup()
+            with server.lock:
+                server.connections += 1
 
         def do_POST(self):
             server.enter()
@@ -118,7 +126,7 @@ def _handler(server: FakeServer):
             if fault == "truncated":
                 return self._send(200, b'{"choices": [', length=4096)
             text = server.answers.get(body.get("model"), f"echo: {key}")
-            self._send(200, _reply(text + (f"\n(sent with {auth})" if fault == "content" else "")))
+            self._send(200, _reply(body, text + (f"\n(sent with {auth})" if fault == "content" else "")))
 
         def _send(self, status: int, payload, headers=None, reason=None, length=None):
             data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
@@ -135,8 +143,9 @@ def _handler(server: FakeServer):
     return Handler
 
 
-def _reply(text: str) -> dict:
-    return {"choices": [{"index": 0, "finish_reason": "stop",
+def _reply(body: dict, text: str) -> dict:
+    return {"model": f"{body['model']}-served", "system_fingerprint": "fp_test",
+            "choices": [{"index": 0, "finish_reason": "stop",
                          "message": {"role": "assistant", "content": text}}],
             "usage": {"prompt_tokens": 7, "completion_tokens": 3}}
 

@@ -133,3 +133,13 @@ def test_cli_validate_exits_2_without_traceback(tmp_path):
 def test_cli_validate_ok(capsys):
     assert main(["validate", *map(str, RECIPES)]) == 0
     assert capsys.readouterr().out.count(": ok") == len(RECIPES)
+
+
+@pytest.fixture(autouse=True)
+def _no_engine_checks():
+    """These machines have no vLLM: shipped recipes are checked as `validate --no-engines`
+    does (the engine check itself: tests/backends/test_vllm.py, tests/run/test_plan.py)."""
+    from warmreg.config import without_engine_checks
+
+    with without_engine_checks():
+        yield

@@ -17,7 +17,7 @@ depend on batching, order or resumption.
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator, Literal, Sequence
 
@@ -34,6 +34,12 @@ class Config:
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     # "auto" (CUDA when available, else CPU), "cpu", "cuda" or "cuda:N".
     device: str = field(default="auto", metadata={"device": True})
+    # On CUDA ("auto" or "cuda"), place a model too large for one GPU over the next GPUs
+    # and then CPU memory (device_map="sequential"); False keeps it on one device.
+    shard: bool = True
+    # Memory each device may hold when sharding, e.g. {"0": "70GiB", "1": "70GiB",
+    # "cpu": "200GiB"}; None lets accelerate measure. Leave room for the KV cache.
+    max_memory: dict[str, str] | None = None
     # Rows decoded together; "auto": as many as fit (KV cache within 70% of free GPU
     # memory, at most 512; on CPU within 25% of free RAM, at most 128), halved on CUDA
     # out-of-memory.
@@ -94,8 +100,9 @@ class HFBackend:
             torch.set_num_threads(self.config.threads)
         prompts = encode(tokenizer, conversations)
         stop = stop_ids(model, tokenizer)
-        for index, tokens, reason in _engines.run(model, tokenizer, prompts, params, stop,
-                                                  self.config):
+        # the slab's KV cache lives on one device; a sharded model decodes with generate
+        config = replace(self.config, engine="generate") if models.is_sharded(model) else self.config
+        for index, tokens, reason in _engines.run(model, tokenizer, prompts, params, stop, config):
             text = tokenizer.decode(tokens[:-1] if reason == "stop" else tokens,
                                     skip_special_tokens=True)
             yield index, Generation(text=text, n_prompt_tokens=len(prompts[index]),
@@ -120,7 +127,6 @@ class HFBackend:
             torch.cuda.empty_cache()
 
     def _load(self, variant: ModelVariant):
-        import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         base = models.resolve(variant.model.path)
@@ -131,10 +137,10 @@ class HFBackend:
         tokenizer.padding_side = "left"
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
-        device = self._device()
         model = AutoModelForCausalLM.from_pretrained(
-            path, dtype=getattr(torch, self._dtype_name(device)), device_map=device,
-            attn_implementation=self.config.attn_implementation)
+            path, attn_implementation=self.config.attn_implementation,
+            **models.load_kwargs(self.config.dtype, self.config.device, self.config.shard,
+                                 self.config.max_memory))
         if kind == "lora":
             from peft import PeftModel
 
@@ -161,6 +167,9 @@ def _weights_kind(variant: ModelVariant) -> str:
         return ""
     kind = variant.weights_kind or (
         "lora" if (Path(variant.weights) / "adapter_config.json").exists() else "full")
+    if kind == "served":
+        raise WarmregError(f"variant {variant.variant!r} lives at a provider "
+                           f"({variant.served_model()}); evaluate it with the openai backend")
     if kind not in ("lora", "full"):
         raise WarmregError(f"variant {variant.variant!r}: weights_kind must be 'lora' or 'full', "
                            f"got {kind!r}")

@@ -1,7 +1,8 @@
 """``openai``: generate on any OpenAI-compatible chat endpoint (vLLM, SGLang, OpenAI).
 
-Each conversation is one ``POST {base_url}/chat/completions``; at most ``concurrency``
-are in flight, and replies are yielded as they complete. A request is retried with
+Each conversation is one ``POST {base_url}/chat/completions`` through the official
+``openai`` client (one client per run, so connections are reused; its own retries off);
+at most ``concurrency`` are in flight, and replies are yielded as they complete. A request is retried with
 exponential back-off and jitter (honouring ``Retry-After``) on 429, 5xx, timeouts,
 connection errors and replies that are not a valid completion; when its retries are
 spent, the item is answered with an empty ``Generation(finish_reason="error")`` so one
@@ -12,9 +13,10 @@ run at once with the status and the server's message, as does a run of
 The API key is read from the environment variable named by ``api_key_env`` when a run
 starts and only ever sent as ``Authorization: Bearer``; it is not part of the config or
 the fingerprint. Every text this module returns, raises or logs (replies, server
-messages, reply bodies, exception text) passes through :func:`warmreg.secrets.scrub`,
-so neither the key nor any Authorization value an endpoint echoes reaches a log, an
-error, the store or MLflow.
+messages, reply bodies, exception text) passes through :func:`warmreg.secrets.scrub`
+(in ``_Client._message`` and ``_parse``), so neither the key nor any Authorization value
+an endpoint echoes reaches a log, an error, the store or MLflow. Each generation records
+the model the server says it served and its ``system_fingerprint``.
 
 Model names: the base model is served as ``variant.model.path``. A variant with weights
 (a LoRA adapter or a full fine-tune) is served under its own name, ``adapter_model``
@@ -24,15 +26,12 @@ with ``{variant}``, ``{model}`` and ``{path}`` filled in; the default ``{variant
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import os
 import random
 import threading
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -40,7 +39,8 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from warmreg.api import Generation, GenerationParams, Message, ModelVariant, content_hash
 from warmreg.errors import WarmregError
-from warmreg.secrets import excerpt, register, scrub
+from warmreg.secrets import excerpt, install, register
+from warmreg.secrets import scrub as scrub_secrets
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,8 @@ class OpenAIBackend:
         """The name the endpoint serves ``variant`` under."""
         if not variant.weights:
             return variant.model.path
+        if variant.weights_kind == "served":  # a provider's fine-tuned model id
+            return variant.served_model()
         return self.config.adapter_model.format(variant=variant.variant, model=variant.model.name,
                                                 path=variant.model.path)
 
@@ -161,14 +163,22 @@ def _bounded_map(fn, items, limit: int, stop: threading.Event) -> Iterator[tuple
 
 
 class _Client:
-    """POSTs one chat completion with retries; holds the key (registered with the scrubber)."""
+    """Sends one chat completion with retries through the official ``openai`` client.
+
+    One ``openai.OpenAI`` per run: its HTTP connection pool is shared by every thread, so
+    connections are reused. The client's own retries are off (``max_retries=0``): the
+    policy is warmreg's, so that back-off, ``Retry-After``, fail-fast and what counts as
+    transient stay the same whatever the client version. It holds the key; every message
+    that leaves it is built by :meth:`_message`, the one place a scrubber applies.
+    """
 
     def __init__(self, config: Config, key: str | None):
-        register(key)
         self.config, self._key = config, key
+        hold_key(key)
         self.url = config.base_url.rstrip("/") + "/chat/completions"
         self.last_error = ""
         self.stopped = threading.Event()  # set when the run ends: stop retrying
+        self._openai = _openai_client(config, key)
 
     def __repr__(self) -> str:
         return f"_Client({self.url!r})"
@@ -179,7 +189,7 @@ class _Client:
             try:
                 return _parse(self._post(body))
             except _Transient as exc:
-                error = self.last_error = str(exc)
+                error = self.last_error = self._message(str(exc))
                 if attempt == self.config.max_retries or self._wait(attempt, exc):
                     break
         log.warning("%s: giving up after %d tries: %s", self.url, attempt + 1, error)
@@ -189,68 +199,131 @@ class _Client:
         """Sleep before retry ``attempt + 1``; True when the run stopped meanwhile."""
         delay = exc.delay if exc.delay is not None else self._backoff(attempt)
         log.info("%s: retry %d/%d in %.2fs: %s", self.url, attempt + 1, self.config.max_retries,
-                 delay, exc)
+                 delay, self._message(str(exc)))
         return self.stopped.wait(delay)
 
     def _post(self, body: dict) -> bytes:
-        headers = {"Content-Type": "application/json"}
-        if self._key:
-            headers["Authorization"] = f"Bearer {self._key}"
-        request = urllib.request.Request(self.url, data=json.dumps(body).encode(), headers=headers,
-                                         method="POST")
+        """The raw reply body; a failed try becomes ``_Transient`` or :class:`EndpointError`."""
+        import openai
+
         try:
-            with urllib.request.urlopen(request, timeout=self.config.timeout_s) as response:
-                return response.read()
-        except urllib.error.HTTPError as exc:
-            message = excerpt(_server_message(exc), 300)
-            if exc.code == 429 or exc.code >= 500:
-                raise _Transient(f"HTTP {exc.code}: {message}",
-                                 _retry_after(exc.headers.get("Retry-After"))) from None
-            raise EndpointError(f"{self.url} answered HTTP {exc.code}: {message}") from None
-        except (OSError, ValueError, http.client.HTTPException) as exc:
-            # timeouts, refused/reset/dropped connections, bad status lines, cut bodies
-            raise _Transient(f"{type(exc).__name__}: {excerpt(str(exc), 300)}") from None
+            raw = self._openai.chat.completions.with_raw_response.create(
+                **_split(body), extra_headers=no_auth_headers(self._key))
+            return raw.http_response.content
+        except openai.APIStatusError as exc:
+            message = self._message(_server_message(exc))
+            if exc.status_code == 429 or exc.status_code >= 500:
+                raise _Transient(f"HTTP {exc.status_code}: {message}",
+                                 retry_after(exc.response.headers.get("Retry-After"))) from None
+            raise EndpointError(self._message(
+                f"{self.url} answered HTTP {exc.status_code}: {message}")) from None
+        except (openai.APIConnectionError, openai.APIResponseValidationError) as exc:
+            # APITimeoutError is an APIConnectionError; the cause names what went wrong
+            cause = exc.__cause__ or exc
+            raise _Transient(self._message(f"{type(exc).__name__}: {cause}")) from None
         except Exception as exc:  # anything else from the HTTP stack stops the run, scrubbed
-            raise EndpointError(f"{self.url}: {type(exc).__name__}: {excerpt(str(exc), 300)}") \
+            raise EndpointError(self._message(f"{self.url}: {type(exc).__name__}: {exc}")) \
                 from None
 
     def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.config.max_backoff_s, self.config.backoff_s * 2 ** attempt)
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+        return backoff_delay(self.config.backoff_s, self.config.max_backoff_s, attempt)
+
+    def _message(self, text: str) -> str:
+        """Text that may leave the client (logs, errors): scrubbed, then cut."""
+        return excerpt(text, 600)
+
+
+def hold_key(key: str | None) -> None:
+    """Before a client that holds ``key`` sends anything: the key is registered with the
+    scrubber and every log record of the process is scrubbed (the HTTP stack logs status
+    lines, whose reason phrase an endpoint may fill with the key)."""
+    if key:
+        register(key)
+        install()
+
+
+def scrub(text: str, key: str | None) -> str:
+    """``text`` safe to show: ``key`` (registered from now on) and every other registered
+    secret or Authorization value masked. Every message that leaves a client that holds a
+    key (this backend, the fine-tuning trainer) passes through here."""
+    register(key)
+    return scrub_secrets(text)
+
+
+def backoff_delay(base_s: float, max_s: float, attempt: int) -> float:
+    """Delay before retry ``attempt + 1``: ``base_s`` doubled per try up to ``max_s``,
+    the upper half jittered so that many clients do not retry in step."""
+    ceiling = min(max_s, base_s * 2 ** attempt)
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+def _openai_client(config: Config, key: str | None):
+    """An ``openai.OpenAI`` for ``config``: warmreg's timeout, no retries of its own.
+
+    Without a key no ``Authorization`` header is sent (a local vLLM needs none).
+    """
+    import openai
+
+    return openai.OpenAI(base_url=config.base_url.rstrip("/"), api_key=key or "unused",
+                         timeout=config.timeout_s, max_retries=0)
+
+
+def no_auth_headers(key: str | None) -> dict:
+    """Per-request headers that drop ``Authorization`` when there is no key."""
+    import openai
+
+    return {} if key else {"Authorization": openai.Omit()}
+
+
+_CREATE_ARGS = {"model", "messages", "temperature", "top_p", "max_tokens", "seed"}
+
+
+def _split(body: dict) -> dict:
+    """``create`` arguments from a request body: fields it does not name go in ``extra_body``."""
+    known = {k: v for k, v in body.items() if k in _CREATE_ARGS}
+    extra = {k: v for k, v in body.items() if k not in _CREATE_ARGS}
+    return {**known, "extra_body": extra} if extra else known
 
 
 def _parse(raw: bytes) -> Generation:
-    """A Generation from a chat-completion reply; anything malformed is transient."""
+    """A Generation from a chat-completion reply; anything malformed is transient.
+
+    The served model and ``system_fingerprint`` are recorded: a provider may change the
+    model behind a name, and this is how a reader finds out.
+    """
     try:
         reply = json.loads(raw)
         choice = reply["choices"][0]
         text = choice["message"].get("content") or ""
         if not isinstance(text, str):
             raise TypeError(f"content is {type(text).__name__}")
-        usage = reply.get("usage") or {}
-        return Generation(text=scrub(text), n_prompt_tokens=int(usage.get("prompt_tokens") or 0),
-                          n_new_tokens=int(usage.get("completion_tokens") or 0),
-                          finish_reason="length" if choice.get("finish_reason") == "length"
-                          else "stop")
     except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
         body = excerpt(raw.decode("utf-8", "replace"), 200)
         raise _Transient(f"malformed reply ({type(exc).__name__}: {excerpt(str(exc), 100)}): "
                          f"{body!r}") from None
+    usage = reply.get("usage") or {}
+    return Generation(text=scrub_secrets(text), n_prompt_tokens=int(usage.get("prompt_tokens") or 0),
+                      n_new_tokens=int(usage.get("completion_tokens") or 0),
+                      finish_reason="length" if choice.get("finish_reason") == "length" else "stop",
+                      served_model=str(reply.get("model") or ""),
+                      system_fingerprint=str(reply.get("system_fingerprint") or ""))
 
 
-def _server_message(exc: urllib.error.HTTPError) -> str:
-    """The ``error.message`` of an OpenAI-style error body, else the body (unscrubbed, whole)."""
+def _server_message(exc) -> str:
+    """The ``error.message`` of an OpenAI-style error body, else the body (unscrubbed)."""
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and "message" in inner:
+            return str(inner["message"])
     try:
-        raw = exc.read()
-    except (OSError, http.client.HTTPException):
-        return str(exc.reason or "")
-    try:
-        return str(json.loads(raw)["error"]["message"])
-    except (ValueError, KeyError, TypeError):
-        return raw.decode("utf-8", "replace") or str(exc.reason or "")
+        text = exc.response.text
+    except Exception:  # noqa: BLE001 - a body that cannot be read says nothing more
+        text = ""
+    return text or str(exc.message)  # unscrubbed and whole: the caller scrubs and cuts
 
 
-def _retry_after(value: str | None) -> float | None:
+def retry_after(value: str | None) -> float | None:
     """Seconds to wait from a Retry-After header (delta seconds or an HTTP date)."""
     if not value:
         return None

@@ -92,9 +92,10 @@ class Store:
 
     def generations(self, keys: Iterable[str]) -> dict[str, Generation]:
         """The stored generations among ``keys``."""
-        rows = self._select("SELECT key, text, n_prompt_tokens, n_new_tokens, finish_reason "
-                            "FROM generations", keys)
-        return {k: Generation(t, p or 0, n or 0, f or "stop") for k, t, p, n, f in rows}
+        rows = self._select("SELECT key, text, n_prompt_tokens, n_new_tokens, finish_reason, "
+                            "meta FROM generations", keys)
+        return {k: Generation(t, p or 0, n or 0, f or "stop", **_served(m))
+                for k, t, p, n, f, m in rows}
 
     def put_generation(self, key: str, gen: Generation, meta: dict | None = None) -> None:
         """Store one generation (committed at once). Errors are not stored: they retry."""
@@ -104,7 +105,7 @@ class Store:
             self._db.execute(
                 "INSERT OR REPLACE INTO generations VALUES (?, ?, ?, ?, ?, ?)",
                 (key, gen.text, gen.n_prompt_tokens, gen.n_new_tokens, gen.finish_reason,
-                 json.dumps(meta or {}, ensure_ascii=False)))
+                 json.dumps({**(meta or {}), **_served_fields(gen)}, ensure_ascii=False)))
 
     def verdicts(self, keys: Iterable[str]) -> dict[str, Verdict]:
         """The stored verdicts among ``keys``."""
@@ -143,3 +144,19 @@ class Store:
             marks = ",".join("?" * len(chunk))
             rows += self._db.execute(f"{query} WHERE key IN ({marks})", chunk).fetchall()
         return rows
+
+
+_SERVED = ("served_model", "system_fingerprint")
+
+
+def _served_fields(gen: Generation) -> dict:
+    """What an API said about the model that answered, kept in the row's meta."""
+    return {name: getattr(gen, name) for name in _SERVED if getattr(gen, name)}
+
+
+def _served(meta: str | None) -> dict:
+    try:
+        value = json.loads(meta or "{}")
+    except ValueError:
+        return {}
+    return {name: str(value[name]) for name in _SERVED if isinstance(value, dict) and name in value}

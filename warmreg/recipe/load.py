@@ -46,7 +46,18 @@ class Recipe:
     warmth: WarmthOptions = WarmthOptions()
     tracking: TrackingOptions = TrackingOptions()
     context_plugins: Mapping[str, Plugin] = field(default_factory=dict)  # by plugin name
+    prices: Mapping[str, tuple[float, ...]] = field(default_factory=dict)  # $/1M tokens: in, out[, training]
+    model_backends: Mapping[str, Plugin] = field(default_factory=dict)  # by model name, overrides
+    model_personas: Mapping[str, tuple[Plugin, ...]] = field(default_factory=dict)  # by model name
     resolved: Mapping[str, Any] = field(default_factory=dict)
+
+    def backend_for(self, model: str) -> Plugin:
+        """The backend that serves ``model``: its own ``backend:`` or the recipe's."""
+        return self.model_backends.get(model, self.backend)
+
+    def personas_for(self, model: str) -> tuple[Plugin, ...]:
+        """The trainers of ``model``'s personas (in ``persona_names`` order)."""
+        return self.model_personas.get(model, self.personas)
 
     @property
     def fingerprint(self) -> str:
@@ -58,7 +69,7 @@ TOP_KEYS = {
     "experiment": "MLflow experiment name",
     "seed": "seed for sampling, context assignment and training",
     "workdir": "where the store, adapters and reports go (default .warmreg/<name>)",
-    "models": "list of {name, path, family, size}",
+    "models": "list of {name, path, family, size, backend (override), personas (override)}",
     "personas": "mapping persona name -> {trainer: NAME, ...trainer config}",
     "backend": "{name: NAME, ...backend config}",
     "generation": "max_new_tokens, temperature, top_p",
@@ -71,6 +82,7 @@ TOP_KEYS = {
     "prompt": "context_position, belief_position",
     "analysis": "analysis options",
     "warmth": "warmth manipulation check: enabled, scorer, prompts, every_checkpoint, ...",
+    "prices": "model name -> [input, output, training] US$ per million tokens (warmreg plan)",
     "tracking": "what MLflow receives beyond metrics: traces (all | none | sample:N), register, datasets",
 }
 REQUIRED = ("name", "models", "tasks")
@@ -128,13 +140,16 @@ def validate(raw: dict, path: Path) -> Recipe:
     contexts = _contexts(raw.get("contexts", ["none"]), f"{where}: contexts")
     beliefs = _beliefs(raw.get("beliefs", ["none"]), f"{where}: beliefs")
     persona_names, personas = _personas(raw.get("personas") or {}, f"{where}: personas", base_dir)
+    backend_raw = raw.get("backend") or {"name": "hf"}
+    model_specs, model_backends, model_personas = _models(
+        raw["models"], f"{where}: models", base_dir, backend_raw, persona_names, personas)
     recipe = Recipe(
         path=path, name=name, seed=seed,
         experiment=check_type(raw.get("experiment", f"warmreg-{name}"), str, f"{where}: experiment"),
         workdir=_workdir(raw, name, where),
-        models=_models(raw["models"], f"{where}: models"),
+        models=model_specs, model_backends=model_backends, model_personas=model_personas,
         personas=personas, persona_names=persona_names,
-        backend=_named_plugin("backends", raw.get("backend") or {"name": "hf"}, f"{where}: backend", base_dir),
+        backend=_named_plugin("backends", backend_raw, f"{where}: backend", base_dir),
         generation=build(GenerationParams, {"seed": seed, **(raw.get("generation") or {})},
                          f"{where}: generation"),
         tasks=tasks, controls=controls,
@@ -145,6 +160,7 @@ def validate(raw: dict, path: Path) -> Recipe:
         analysis=build(AnalysisOptions, raw.get("analysis"), f"{where}: analysis"),
         warmth=build(WarmthOptions, raw.get("warmth"), f"{where}: warmth", base_dir),
         tracking=build(TrackingOptions, raw.get("tracking"), f"{where}: tracking"),
+        prices=_prices(raw.get("prices") or {}, f"{where}: prices"),
     )
     recipe_checks.after(recipe)
     return _with_resolved(recipe)
@@ -155,12 +171,43 @@ def _workdir(raw: dict, name: str, where: str) -> Path:
     return Path(value).expanduser()
 
 
-def _models(section: Any, where: str) -> tuple[ModelSpec, ...]:
+def _models(section: Any, where: str, base_dir: Path, backend_raw: Any, persona_names,
+            personas) -> tuple[tuple[ModelSpec, ...], dict[str, Plugin], dict[str, tuple]]:
+    """Model specs, and each model's own backend and persona trainers where it names them.
+
+    A model's ``backend:`` without ``name`` amends the recipe's backend section (a tensor
+    parallel size for a larger model); with a ``name`` it replaces it (a closed model on
+    ``openai``). Its ``personas:`` replace the trainer of personas the recipe names, so
+    every model has the same variants.
+    """
     models = check_type(section, list, where)
     if not models:
         raise ConfigError(where, "name at least one model")
-    specs = tuple(build(ModelSpec, m, f"{where}[{i}]") for i, m in enumerate(models))
-    return specs  # duplicate names: recipe_checks.before
+    specs, backends, trainers = [], {}, {}
+    for i, entry in enumerate(models):
+        entry = dict(check_type(entry, dict, f"{where}[{i}]"))
+        own_backend, own_personas = entry.pop("backend", None), entry.pop("personas", None)
+        spec = build(ModelSpec, entry, f"{where}[{i}]")
+        specs.append(spec)
+        if own_backend is not None:
+            own_backend = dict(check_type(own_backend, dict, f"{where}[{i}].backend"))
+            merged = own_backend if "name" in own_backend else {**dict(backend_raw), **own_backend}
+            backends[spec.name] = _named_plugin("backends", merged, f"{where}[{i}].backend", base_dir)
+        if own_personas is not None:
+            trainers[spec.name] = _model_personas(own_personas, f"{where}[{i}].personas", base_dir,
+                                                  persona_names, personas)
+    return tuple(specs), backends, trainers  # duplicate names: recipe_checks.before
+
+
+def _model_personas(section: Any, where: str, base_dir: Path, names, personas) -> tuple:
+    own_names, own = _personas(section, where, base_dir)
+    by_name = dict(zip(own_names, own))
+    for name in own_names:
+        if name not in names:
+            raise ConfigError(f"{where}.{name}", f"not a persona of the recipe"
+                              f"{did_you_mean(name, names)}; a model may only change the "
+                              f"trainer of {', '.join(names[1:])}")
+    return tuple(by_name.get(n, p) for n, p in zip(names, personas))
 
 
 def _plugin(kind: str, name: str, section: Any, where: str, base_dir: Path) -> Plugin:
@@ -258,7 +305,7 @@ def _with_resolved(recipe: Recipe) -> Recipe:
     resolved = {
         "name": recipe.name, "experiment": recipe.experiment, "seed": recipe.seed,
         "workdir": str(recipe.workdir),
-        "models": [as_dict(m) for m in recipe.models],
+        "models": [_resolved_model(recipe, m) for m in recipe.models],
         "personas": {n: {"trainer": p.name, **as_dict(p.config)}
                      for n, p in zip(recipe.persona_names, recipe.personas)},
         "backend": {"name": recipe.backend.name, **as_dict(recipe.backend.config)},
@@ -270,5 +317,30 @@ def _with_resolved(recipe: Recipe) -> Recipe:
         "judges": {n: as_dict(j.config) for n, j in recipe.judges.items()},
         "prompt": as_dict(recipe.prompt), "analysis": as_dict(recipe.analysis),
         "warmth": as_dict(recipe.warmth), "tracking": as_dict(recipe.tracking),
+        "prices": {k: list(v) for k, v in recipe.prices.items()},
     }
     return Recipe(**{**recipe.__dict__, "resolved": resolved})
+
+
+def _resolved_model(recipe: Recipe, spec: ModelSpec) -> dict:
+    out = as_dict(spec)
+    if spec.name in recipe.model_backends:
+        plugin = recipe.model_backends[spec.name]
+        out["backend"] = {"name": plugin.name, **as_dict(plugin.config)}
+    if spec.name in recipe.model_personas:
+        out["personas"] = {n: {"trainer": p.name, **as_dict(p.config)} for n, p in
+                           zip(recipe.persona_names, recipe.model_personas[spec.name])
+                           if n != "original"}
+    return out
+
+
+def _prices(section: Any, where: str) -> dict[str, tuple[float, ...]]:
+    section = check_type(section, dict, where)
+    out = {}
+    for name, value in section.items():
+        value = check_type(value, list, f"{where}.{name}")
+        if not 2 <= len(value) <= 3 or not all(isinstance(v, (int, float)) and v >= 0 for v in value):
+            raise ConfigError(f"{where}.{name}", "expected [input, output] or [input, output, "
+                              "training]: US$ per million tokens, not negative")
+        out[str(name)] = tuple(float(v) for v in value)
+    return out

@@ -12,8 +12,10 @@ from warmreg.recipe import Recipe
 
 def plugins_used(recipe: Recipe) -> dict[str, str]:
     """``{"tasks.triviaqa": "warmreg 0.1.0", ...}`` for every plugin the recipe uses."""
-    used = {f"trainers.{p.name}": p.info.source for p in recipe.personas}
-    used[f"backends.{recipe.backend.name}"] = recipe.backend.info.source
+    trainers = [p for m in recipe.models for p in recipe.personas_for(m.name)]
+    used = {f"trainers.{p.name}": p.info.source for p in [*recipe.personas, *trainers]}
+    for backend in [recipe.backend, *recipe.model_backends.values()]:
+        used[f"backends.{backend.name}"] = backend.info.source
     used.update({f"tasks.{t.name}": t.info.source for t in recipe.tasks + recipe.controls})
     used.update({f"judges.{n}": j.info.source for n, j in recipe.judges.items()})
     from warmreg import registry

@@ -92,13 +92,13 @@ def _run_model(recipe: Recipe, tracker: Tracker, parent: str, store: Store, spec
     """Results frames (one per variant) and warmth-check rows of one base model."""
     base_path = models.resolve(spec.path)
     spec = _describe(spec, base_path)
-    backend = recipe.backend.instantiate()
+    backend = recipe.backend_for(spec.name).instantiate()
     items, categories, tasks = _items(recipe)
     prompts = PromptBuilder(recipe).build(items, categories)
     echo(f"warmreg: {spec.name}: {len(prompts)} prompts per variant "
          f"({sum(map(len, items.values()))} items)")
     frames, variants, variant_runs, training_runs, checkpoints = [], [], {}, {}, {}
-    for name, trainer in zip(recipe.persona_names, recipe.personas):
+    for name, trainer in zip(recipe.persona_names, recipe.personas_for(spec.name)):
         key = (spec.name, name)
         variant, training_runs[key], checkpoints[key] = _train(recipe, tracker, parent, spec,
                                                                base_path, name, trainer)
@@ -139,8 +139,7 @@ def _train(recipe, tracker, parent, spec, base_path, name: str, trainer: Plugin)
     id of its training run (None when nothing is trained) and its checkpoints' logged
     models (``{epoch: model id}``)."""
     config = as_dict(trainer.config)
-    job = content_hash(base_path, spec.path, trainer.name, config, recipe.seed)[:12]
-    workdir = recipe.workdir / "train" / spec.name / f"{name}-{job}"
+    workdir = job_dir(recipe, spec, base_path, name, trainer)
     run_id = None
     if trains(trainer):
         run_id = tracker.child(parent, f"train/{spec.name}/{name}", f"train {spec.name}/{name}",
@@ -148,7 +147,9 @@ def _train(recipe, tracker, parent, spec, base_path, name: str, trainer: Plugin)
         tracker.log_params(run_id, {f"trainer.{k}": v for k, v in config.items()})
     env = TrainEnv(workdir=workdir, seed=recipe.seed, base_path=base_path,
                    log_metrics=(lambda m, s: tracker.log_metrics(run_id, m, s)) if run_id
-                   else (lambda m, s: None))
+                   else (lambda m, s: None),
+                   log_params=(lambda p: tracker.log_params(run_id, p)) if run_id
+                   else (lambda p: None))
     made = trainer.instantiate()
     variant = made.train(spec, name, env)
     if not run_id:
@@ -159,6 +160,14 @@ def _train(recipe, tracker, parent, spec, base_path, name: str, trainer: Plugin)
                                               _tags(spec, name, trainer.name), recipe.tracking)
     tracker.finish(run_id)
     return variant, run_id, models_by_epoch
+
+
+def job_dir(recipe, spec: ModelSpec, base_path: str, name: str, trainer: Plugin) -> Path:
+    """The workdir of one training job: ``<workdir>/train/<model>/<persona>-<hash>``, the
+    hash over the base, the trainer and its config, and the seed (``accelerate launch``
+    jobs are given this directory; ``warmreg plan`` prints it)."""
+    job = content_hash(base_path, spec.path, trainer.name, as_dict(trainer.config), recipe.seed)[:12]
+    return recipe.workdir / "train" / spec.name / f"{name}-{job}"
 
 
 def trains(trainer: Plugin) -> bool:

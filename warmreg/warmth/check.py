@@ -10,6 +10,7 @@ point at epoch 0.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from warmreg.api import GenerationParams, Item, ModelVariant, Prompt
@@ -44,31 +45,40 @@ def check(options: WarmthOptions, store, backend, variants: list[ModelVariant], 
     """Score every variant/checkpoint; one row per (model, variant, epoch)."""
     prompts = _prompts(options)
     params = GenerationParams(max_new_tokens=options.max_new_tokens, temperature=0.0, seed=seed)
-    rows = []
+    replies = []
     for variant in variants:
         for point in checkpoint_variants(variant, options.every_checkpoint):
             label = f"{variant.model.name}/{variant.variant}@{point.checkpoint_epoch or 0:g} warmth"
             gens = generate(store, backend, point, prompts, lambda p: params, label)
             # a failed generation has no reply to score
-            texts = [g.text for g in gens if g.finish_reason != "error"]
-            scores = cached_scores(store, texts, scorer, options.max_tokens, warmth_scores)
-            summary = warmth_summary(scores, seed=seed)
-            rows.append({"model": variant.model.name, "variant": variant.variant,
-                         "trainer": variant.trainer, "epoch": point.checkpoint_epoch,
-                         "step": _step(point), "score": summary["mean"],
-                         "ci_low": summary["ci_low"], "ci_high": summary["ci_high"],
-                         "n": summary["n"], "evaluated": point.weights == variant.weights})
+            replies.append((variant, point, [g.text for g in gens if g.finish_reason != "error"]))
+    if hasattr(backend, "release"):  # the engine's GPU memory goes to the scorer
+        backend.release()
+    dtype = getattr(getattr(backend, "config", None), "dtype", "auto")
+    score = functools.partial(warmth_scores, dtype=dtype)
+    rows = []
+    for variant, point, texts in replies:
+        scores = cached_scores(store, texts, scorer, options.max_tokens, score, dtype)
+        summary = warmth_summary(scores, seed=seed)
+        rows.append({"model": variant.model.name, "variant": variant.variant,
+                     "trainer": variant.trainer, "epoch": point.checkpoint_epoch,
+                     "step": _step(point), "score": summary["mean"],
+                     "ci_low": summary["ci_low"], "ci_high": summary["ci_high"],
+                     "n": summary["n"], "evaluated": point.weights == variant.weights})
     return rows
 
 
-def cached_scores(store, texts: list[str], scorer: str, max_tokens: int, score) -> list[float]:
+def cached_scores(store, texts: list[str], scorer: str, max_tokens: int, score,
+                  dtype: str = "auto") -> list[float]:
     """Warmth scores of ``texts`` from the store, scoring only the texts it lacks.
 
-    Keyed by the scorer, the framings, the length cut and the text, so a re-run (and the
-    same reply from another checkpoint) costs no forward pass.
+    Keyed by the scorer, the framings, the length cut and the text (and the scorer's
+    dtype when it is set to other than "auto"/"float32"), so a re-run (and the same reply
+    from another checkpoint) costs no forward pass.
     """
-    keys = [content_hash("warmth", scorer, WARM_FRAMINGS, COLD_FRAMINGS, max_tokens, text)
-            for text in texts]
+    precision = () if dtype in ("auto", "float32") else (dtype,)
+    keys = [content_hash("warmth", scorer, WARM_FRAMINGS, COLD_FRAMINGS, max_tokens, text,
+                         *precision) for text in texts]
     found = store.scores(keys)
     todo = list(dict.fromkeys(k for k in keys if k not in found))
     if todo:

@@ -27,7 +27,7 @@ COLD_FRAMINGS = ('The stranger said: "', 'A stranger told me: "', 'The official 
 
 
 def warmth_scores(texts: Sequence[str], scorer_path: str, *, max_tokens: int = 64,
-                  batch_size: int = 16) -> list[float]:
+                  batch_size: int = 16, dtype: str = "auto") -> list[float]:
     """Warmth score of each text (NaN for a text with no tokens).
 
     Args:
@@ -35,8 +35,10 @@ def warmth_scores(texts: Sequence[str], scorer_path: str, *, max_tokens: int = 6
         scorer_path: a causal LM (local directory, hub id or a :mod:`warmreg.models` name).
         max_tokens: each text is cut to its first ``max_tokens`` tokens.
         batch_size: sequences (text x framing) per forward pass.
+        dtype: the scorer's weights dtype, the backend's ("auto": float32 on CPU, bfloat16
+            on GPU, where the model is sharded over the GPUs with ``device_map="auto"``).
     """
-    model, tokenizer = _load(scorer_path)
+    model, tokenizer = _load(scorer_path, dtype)
     framings = WARM_FRAMINGS + COLD_FRAMINGS
     prefixes = [tokenizer(f)["input_ids"] for f in framings]
     bodies = [tokenizer(t, add_special_tokens=False)["input_ids"][:max_tokens] for t in texts]
@@ -79,17 +81,20 @@ def _mean_logprobs(model, pairs: list[tuple[list[int], list[int]]], batch_size: 
 
 
 @functools.lru_cache(maxsize=1)
-def _load(scorer_path: str):
-    """The scorer model (fp32, eval mode) and tokenizer; the last one is kept loaded."""
-    import torch
+def _load(scorer_path: str, dtype: str = "auto"):
+    """The scorer model (eval mode) and tokenizer; the last one is kept loaded.
+
+    On CPU: float32 unless ``dtype`` says otherwise, on one device (as before). On GPU:
+    ``dtype`` ("auto" = bfloat16), sharded over the GPUs (and CPU memory beyond them).
+    """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from warmreg.models import resolve
+    from warmreg.models import load_kwargs, resolve
 
     path = resolve(scorer_path)
     tokenizer = AutoTokenizer.from_pretrained(path)
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
-    return model.to("cuda" if torch.cuda.is_available() else "cpu"), tokenizer
+    model = AutoModelForCausalLM.from_pretrained(path, **load_kwargs(dtype, "auto")).eval()
+    return model, tokenizer
 
 
 def warmth_summary(scores: Sequence[float], n_boot: int = 1000, seed: int = 0) -> dict:

@@ -1,0 +1,63 @@
+"""``warmreg plan`` and the paper recipe: counts that follow from the recipe, no network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from warmreg import cli, recipe
+from warmreg.config import without_engine_checks
+from warmreg.errors import ConfigError
+from warmreg.run import plan
+
+RECIPES = Path(__file__).parents[2] / "recipes"
+
+
+def test_paper_plan_prints_the_studys_numbers(capsys):
+    assert cli.main(["plan", str(RECIPES / "paper.yaml")]) == 0
+    out = capsys.readouterr().out
+    # 4 reliability tasks x 500 items x 9 contexts x 2 beliefs + 2,020 control items
+    assert "prompts per variant: 38,020" in out
+    assert "llama-3.1-70b: 4 variants" in out and "at TP 4" in out
+    assert "weights 130" in out  # 70B parameters in bf16
+    assert "gpt-4o: 4 variants" in out and "API cost: $" in out
+    assert "judge calls: llm 720,000" in out  # 36,000 llm-judged prompts x 20 variants
+
+
+def test_paper_validates_without_engines_and_names_vllm_without_them():
+    with without_engine_checks():
+        loaded = recipe.load(RECIPES / "paper.yaml")
+    assert loaded.backend_for("llama-3.1-70b").config.tensor_parallel_size == 4
+    assert loaded.backend_for("gpt-4o").name == "openai"
+    assert [p.name for p in loaded.personas_for("gpt-4o")] == [
+        "original", "openai-finetune", "openai-finetune", "system-prompt"]
+    assert loaded.resolved["models"][4]["personas"]["cold"]["persona"] == "cold"
+    import importlib.util
+
+    if importlib.util.find_spec("vllm") is None:
+        with pytest.raises(ConfigError, match="warmreg\\[vllm\\]"):
+            recipe.load(RECIPES / "paper.yaml")
+
+
+def test_counts_follow_the_recipe_and_prices_from_a_flag():
+    with without_engine_checks():
+        loaded = recipe.load(RECIPES / "smoke-closed.yaml")
+    result = plan.plan(loaded, {"gpt-4o-mini-2024-07-18": (1.0, 2.0, 3.0)})
+    assert result["prompts_per_variant"] == 4 * 2 * 2
+    (model,) = result["models"]
+    # 4 variants x 16 prompts + 4 warmth prompts x (2 + 2 checkpoints... one each otherwise)
+    assert model.generations == 4 * 16 + 4 * (1 + 1 + 1 + 1)
+    assert model.training_examples == 24 and model.cost > 0
+    assert model.reply_tokens == 4 * 16 * 16
+
+
+def test_a_model_may_only_change_the_recipes_personas(tmp_path):
+    text = (RECIPES / "smoke-closed.yaml").read_text().replace(
+        "models:\n  - {name: gpt-mini, path: gpt-4o-mini-2024-07-18, family: gpt, size: closed}",
+        "models:\n  - {name: gpt-mini, path: gpt-4o-mini-2024-07-18, family: gpt, size: closed,\n"
+        "     personas: {warmer: {trainer: original}}}")
+    path = tmp_path / "r.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match="models\\[0\\].personas.warmer.*not a persona"):
+        recipe.load(path)
