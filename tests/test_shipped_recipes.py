@@ -100,3 +100,20 @@ def test_paper_recipe_builds_its_full_factorial():
              if p.context == "none" and p.belief == "none"}
     for p in sad:  # a context statement and a belief are added to the plain question
         assert len(p.messages[-1]["content"]) > len(plain[p.item.task, p.item.id].messages[-1]["content"])
+
+
+@pytest.mark.slow
+def test_demo_summary_flags_cells_under_the_scored_share(demo_run):
+    # the tiny random model answers little that a judge can score: its cells fall under 80%
+    loaded, result = demo_run
+    frame = result.results
+    scored = frame["verdict"].isin(["CORRECT", "INCORRECT"])
+    share = scored.groupby([frame[c] for c in ("variant", "task", "context", "belief")]).mean()
+    low = {key for key, value in share.items() if value < loaded.analysis.min_scored_share}
+    assert low, "the tiny model should leave some cell under the scored share"
+    text = result.analysis.to_markdown()
+    assert f"WARNING: {len(low)} of {len(share)} cells have under 80%" in text
+    flagged = text.split("WARNING:")[1].split("###")[0]
+    for variant, task, context, belief in low:
+        assert f"| {variant} | {task} | {context} | {belief} |" in flagged
+    assert result.analysis.headline().startswith("Headline: error rate on the reliability tasks")

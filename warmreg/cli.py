@@ -39,7 +39,9 @@ def _cmd_run(args) -> int:
     loaded = recipe.load(args.recipe, _overrides(args))
     result = runner.run(loaded)
     print(result.analysis.to_markdown())
-    print(f"\nReport: {result.out_dir}\nMLflow parent run: {result.parent_run_id}")
+    print(f"\n{result.analysis.headline()}")
+    print(f"Report: {result.out_dir / 'summary.md'} (tables and figures beside it); "
+          f"MLflow parent run {result.parent_run_id}")
     print(f"Browse: mlflow ui --backend-store-uri {result.tracking_uri}")
     return 0
 
