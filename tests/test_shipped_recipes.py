@@ -50,10 +50,11 @@ def test_demo_recipe_runs_its_design_end_to_end(demo_run):
     assert set(truthfulqa["judge"]) <= {"choice"}  # asked as multiple choice
     assert truthfulqa["question"].str.contains("\nA. ").all()
     trained = frame[frame["variant"].isin(["warm", "cold"])]
-    assert set(trained["checkpoint_epoch"]) == {2.0}  # evaluate_epoch
+    warm_config = loaded.personas[loaded.persona_names.index("warm")].config
+    assert set(trained["checkpoint_epoch"]) == {warm_config.evaluate_epoch}
     by_epoch = result.analysis.warmth_by_epoch
     warm_epochs = set(by_epoch.loc[by_epoch["variant"] == "warm", "epoch"])
-    assert warm_epochs == {0.5, 1.0, 2.0}  # every checkpoint_epochs point is checked
+    assert warm_epochs == set(warm_config.checkpoint_epochs)  # every checkpoint is checked
     mmlu = frame[frame["task"] == "mmlu"]  # the control, graded by letter
     assert len(mmlu) == 4 * 3 and set(mmlu["category"]) == {"capability"}
     assert set(mmlu["judge"]) <= {"choice"}

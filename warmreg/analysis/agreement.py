@@ -67,16 +67,60 @@ def read_labels(path: str | Path, column: str):
 
 def compare(first, second, first_col: str = "verdict", second_col: str = "verdict") -> Agreement:
     """Cohen's kappa and the confusion matrix of two labelled frames joined on shared keys."""
-    import pandas as pd
-    from sklearn.metrics import cohen_kappa_score, confusion_matrix
+    joined, a, b = _join(first, second, first_col, second_col)
+    return _agreement(a, b)
 
+
+def compare_by(first, second, by, first_col: str = "verdict",
+               second_col: str = "verdict"):
+    """:func:`compare` within each group of ``by`` (columns of either frame), and overall.
+
+    Returns:
+        A DataFrame: the ``by`` columns ("all" on the overall row), ``n``, ``agreement``,
+        ``kappa``, ``kappa_ci_low``, ``kappa_ci_high``.
+    """
+    import pandas as pd
+
+    by = list(by)
+    joined, a, b = _join(first, second, first_col, second_col, by)
+    rows = []
+    for key, index in joined.groupby(by, sort=True).groups.items():
+        result = _agreement(a.loc[index], b.loc[index])
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append({**dict(zip(by, key)), **_numbers(result)})
+    rows.append({**{c: "all" for c in by}, **_numbers(_agreement(a, b))})
+    return pd.DataFrame(rows)
+
+
+def _numbers(result: Agreement) -> dict:
+    return {"n": result.n, "agreement": result.agreement, "kappa": result.kappa,
+            "kappa_ci_low": result.kappa_ci[0], "kappa_ci_high": result.kappa_ci[1]}
+
+
+def _join(first, second, first_col: str, second_col: str, by=()):
+    """The rows both frames share (on :data:`KEYS`), with the two label columns."""
     keys = [k for k in KEYS if k in first.columns and k in second.columns]
-    joined = first[keys + [first_col]].merge(second[keys + [second_col]], on=keys,
-                                             suffixes=("_a", "_b"), validate="one_to_one")
+    extra = [c for c in by if c not in keys]
+    missing = [c for c in extra if c not in first.columns and c not in second.columns]
+    if missing:
+        raise AgreementError(f"no column {', '.join(map(repr, missing))} in either file "
+                             f"to group by")
+    left = [c for c in extra if c in first.columns]
+    right = [c for c in extra if c not in first.columns]
+    joined = first[keys + left + [first_col]].merge(
+        second[keys + right + [second_col]], on=keys, suffixes=("_a", "_b"),
+        validate="one_to_one")
     if joined.empty:
         raise AgreementError(f"the two files share no rows on {', '.join(keys)}")
     a = joined[f"{first_col}_a" if first_col == second_col else first_col]
     b = joined[f"{second_col}_b" if first_col == second_col else second_col]
+    return joined, a, b
+
+
+def _agreement(a, b) -> Agreement:
+    import pandas as pd
+    from sklearn.metrics import cohen_kappa_score, confusion_matrix
+
     labels = [label for label in LABELS if label in set(a) | set(b)]
     matrix = confusion_matrix(a, b, labels=labels)
     confusion = pd.DataFrame(matrix, index=pd.Index(labels, name="first"),
@@ -84,7 +128,7 @@ def compare(first, second, first_col: str = "verdict", second_col: str = "verdic
     kappa = float(cohen_kappa_score(a, b, labels=labels)) if len(labels) > 1 else 1.0
     se = kappa_se(matrix)
     ci = (max(-1.0, kappa - Z95 * se), min(1.0, kappa + Z95 * se))
-    return Agreement(len(joined), kappa, float((a.to_numpy() == b.to_numpy()).mean()), confusion,
+    return Agreement(len(a), kappa, float((a.to_numpy() == b.to_numpy()).mean()), confusion,
                      se, ci)
 
 
