@@ -53,3 +53,17 @@ def test_headline_states_each_effect_and_whether_its_ci_includes_zero():
     assert "cold -6.0 pp (95% CI -11.0 to -1.0; CI below 0: fewer errors)" in text
     assert "+30.0" not in text  # only the main effect
     assert "could be estimated" in headline(ames.iloc[0:0], "original")
+
+
+def test_refusal_line_pools_each_variants_cells():
+    from warmreg.analysis.reading import refusal_line
+
+    rates = pd.DataFrame([
+        {"model": "m", "variant": "warm", "category": "reliability", "n_excluded_refused": 3, "n_rows": 10},
+        {"model": "m", "variant": "warm", "category": "reliability", "n_excluded_refused": 1, "n_rows": 10},
+        {"model": "m", "variant": "original", "category": "reliability", "n_excluded_refused": 0, "n_rows": 20},
+        {"model": "m", "variant": "warm", "category": "capability", "n_excluded_refused": 9, "n_rows": 9}])
+    assert refusal_line(rates, "reliability") == (
+        "Refused (reliability tasks, every context and belief): original 0.0% (0/20), "
+        "warm 20.0% (4/20).")
+    assert refusal_line(rates, "other") == ""

@@ -71,6 +71,20 @@ def scored_markdown(rates: pd.DataFrame, min_share: float = MIN_SCORED_SHARE) ->
             + markdown_table(table[keys + ["scored"]]))
 
 
+def refusal_line(rates: pd.DataFrame, category: str) -> str:
+    """Share of replies refused per (model, variant) over the ``category`` tasks, all cells.
+
+    Counts refusals excluded from scoring (tasks where refusing is correct count as
+    answers, as in the error rates)."""
+    rows = rates[rates["category"] == category]
+    if rows.empty:
+        return ""
+    totals = rows.groupby(["model", "variant"], sort=True)[["n_excluded_refused", "n_rows"]].sum()
+    shown = [f"{variant} {refused / n:.1%} ({int(refused)}/{int(n)})"
+             for (_, variant), (refused, n) in totals.iterrows()]
+    return f"Refused ({category} tasks, every context and belief): " + ", ".join(shown) + "."
+
+
 def headline(ames: pd.DataFrame, reference: str, alpha: float = 0.05) -> str:
     """One sentence: each variant's persona main effect on the error rate, with its CI."""
     main = ames[ames["analysis"] == "main"] if not ames.empty else ames

@@ -29,7 +29,8 @@ from warmreg.analysis.metrics import build_metrics
 from warmreg.analysis.paired import COUNTS, mcnemar_tests, paired_counts
 from warmreg.analysis.policy import DEFAULT_REFUSAL_CORRECT_TASKS, apply_refusal_policy
 from warmreg.analysis.rates import error_rates, paired_deltas
-from warmreg.analysis.reading import MIN_SCORED_SHARE, effect_text, headline, scored_markdown
+from warmreg.analysis.reading import (MIN_SCORED_SHARE, effect_text, headline, refusal_line,
+                                      scored_markdown)
 from warmreg.analysis.results import CELL, AnalysisError, ResultsError, validate_results
 from warmreg.analysis.study_report import StudyResult, study_analysis
 from warmreg.analysis.warmth import (evaluated_epochs, validate_warmth, warmth_at_epoch,
@@ -133,6 +134,9 @@ class AnalysisResult:
         scored = scored_markdown(self.rates, self.settings.get("min_scored_share", MIN_SCORED_SHARE))
         if scored:
             parts += ["### Scored replies per cell", scored]
+        refused = refusal_line(self.rates, RELIABILITY)
+        if refused:
+            parts.append(refused)
         effects = self._effects_line()
         if effects:
             cov = "cluster-robust by item" if self.settings["cluster_by_item"] else "model-based"
