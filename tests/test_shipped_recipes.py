@@ -56,10 +56,11 @@ def test_demo_recipe_runs_its_design_end_to_end(demo_run):
     assert set(truthfulqa["judge"]) <= {"choice"}  # asked as multiple choice
     assert truthfulqa["question"].str.contains("\nA. ").all()
     trained = frame[frame["variant"].isin(["warm", "cold"])]
-    assert set(trained["checkpoint_epoch"]) == {2.0}  # evaluate_epoch
+    warm_config = loaded.personas[loaded.persona_names.index("warm")].config
+    assert set(trained["checkpoint_epoch"]) == {warm_config.evaluate_epoch}
     by_epoch = result.analysis.warmth_by_epoch
     warm_epochs = set(by_epoch.loc[by_epoch["variant"] == "warm", "epoch"])
-    assert warm_epochs == {0.5, 1.0, 2.0}  # every checkpoint_epochs point is checked
+    assert warm_epochs == set(warm_config.checkpoint_epochs)  # every checkpoint is checked
     mmlu = frame[frame["task"] == "mmlu"]  # the control, graded by letter
     assert len(mmlu) == 4 * 3 and set(mmlu["category"]) == {"capability"}
     assert set(mmlu["judge"]) <= {"choice"}
@@ -116,3 +117,20 @@ def _no_engine_checks():
 
     with without_engine_checks():
         yield
+
+
+@pytest.mark.slow
+def test_demo_summary_flags_cells_under_the_scored_share(demo_run):
+    # the tiny random model answers little that a judge can score: its cells fall under 80%
+    loaded, result = demo_run
+    frame = result.results
+    scored = frame["verdict"].isin(["CORRECT", "INCORRECT"])
+    share = scored.groupby([frame[c] for c in ("variant", "task", "context", "belief")]).mean()
+    low = {key for key, value in share.items() if value < loaded.analysis.min_scored_share}
+    assert low, "the tiny model should leave some cell under the scored share"
+    text = result.analysis.to_markdown()
+    assert f"WARNING: {len(low)} of {len(share)} cells have under 80%" in text
+    flagged = text.split("WARNING:")[1].split("###")[0]
+    for variant, task, context, belief in low:
+        assert f"| {variant} | {task} | {context} | {belief} |" in flagged
+    assert result.analysis.headline().startswith("Headline: ")  # a sentence, fitted or not

@@ -65,7 +65,9 @@ def _cmd_run(args) -> int:
     loaded = recipe.load(args.recipe, _overrides(args))
     result = runner.run(loaded, wait=args.wait)
     print(result.analysis.to_markdown())
-    print(f"\nReport: {result.out_dir}\nMLflow parent run: {result.parent_run_id}")
+    print(f"\n{result.analysis.headline()}")
+    print(f"Report: {result.out_dir / 'summary.md'} (tables and figures beside it); "
+          f"MLflow parent run {result.parent_run_id}")
     print(f"Browse: mlflow ui --backend-store-uri {result.tracking_uri}")
     print(f"  then open http://127.0.0.1:5000{result.ui_path}")
     return 0
@@ -96,9 +98,15 @@ def _cmd_judge_agreement(args) -> int:
     first = agreement.read_labels(args.results, "verdict")
     other_path = args.human or args.judge
     second = agreement.read_labels(other_path, args.label_column if args.human else "verdict")
-    result = agreement.compare(first, second, "verdict",
-                               args.label_column if args.human else "verdict")
+    second_col = args.label_column if args.human else "verdict"
+    result = agreement.compare(first, second, "verdict", second_col)
     print(result.to_markdown())
+    by = [c.strip() for c in (args.by or "").split(",") if c.strip()]
+    groups = agreement.compare_by(first, second, by, "verdict", second_col) if by else None
+    if groups is not None:
+        from warmreg.analysis._format import markdown_table
+
+        print(f"\nBy {', '.join(by)}:\n\n{markdown_table(groups)}")
     if args.experiment:
         tracker = Tracker(args.experiment)
         run_id = tracker.new_run("judge-agreement", {"warmreg.run_kind": "judge-agreement"})
@@ -107,6 +115,12 @@ def _cmd_judge_agreement(args) -> int:
         tracker.log_metrics(run_id, {"kappa": result.kappa, "kappa_ci_low": result.kappa_ci[0],
                                      "kappa_ci_high": result.kappa_ci[1],
                                      "agreement": result.agreement, "n": result.n})
+        if groups is not None:
+            from warmreg.keys import metric_name
+
+            tracker.log_metrics(run_id, {
+                metric_name("agreement", *(str(row[c]) for c in by)): row["agreement"]
+                for _, row in groups.iterrows()})
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "confusion.csv"
             result.confusion.to_csv(path)
@@ -331,6 +345,8 @@ def build_parser() -> argparse.ArgumentParser:
     other.add_argument("--human", metavar="LABELS", help="CSV/Parquet of human labels on the same rows")
     other.add_argument("--judge", metavar="RESULTS", help="another judge's results on the same rows")
     p.add_argument("--label-column", default="label", help="column of the human labels (default: label)")
+    p.add_argument("--by", default="", metavar="COLUMNS",
+                   help="also report agreement per group of these comma-separated columns, e.g. judge,belief")
     p.add_argument("--experiment", default="warmreg-judge-agreement",
                    help="MLflow experiment to log to ('' to skip logging)")
     p.set_defaults(func=_cmd_judge_agreement)

@@ -88,3 +88,26 @@ def test_kappa_interval_matches_statsmodels_large_sample_se():
     assert low == pytest.approx(oracle.kappa - 1.959964 * oracle.std_kappa, abs=1e-4)
     assert low < result.kappa < high <= 1.0
     assert "95% CI" in result.to_markdown()
+
+
+def test_agreement_by_group_and_overall(tmp_path, capsys):
+    a = frame(["CORRECT", "INCORRECT", "CORRECT", "CORRECT", "INCORRECT", "UNPARSEABLE"])
+    a["judge"] = ["answer-match"] * 4 + ["choice"] * 2
+    a["belief"] = ["none", "incorrect"] * 3
+    b = frame(["CORRECT", "INCORRECT", "INCORRECT", "CORRECT", "INCORRECT", "CORRECT"], "label")
+    b["belief"] = a["belief"]  # a key: the labels are on the same rows
+    table = agreement.compare_by(a, b, ["judge", "belief"], "verdict", "label")
+    got = {(r.judge, r.belief): (r.n, r.agreement) for r in table.itertuples()}
+    assert got[("answer-match", "none")] == (2, 0.5)  # q0 agrees, q2 does not
+    assert got[("answer-match", "incorrect")] == (2, 1.0)
+    assert got[("choice", "none")] == (1, 1.0) and got[("choice", "incorrect")] == (1, 0.0)
+    assert len(got) == 5
+    assert got[("all", "all")] == (6, pytest.approx(4 / 6))
+    with pytest.raises(agreement.AgreementError, match="no column 'grader'"):
+        agreement.compare_by(a, b, ["grader"], "verdict", "label")
+    results, labels = tmp_path / "results.parquet", tmp_path / "labels.csv"
+    a.to_parquet(results)
+    b.to_csv(labels, index=False)
+    assert main(["judge-agreement", str(results), "--human", str(labels), "--by", "judge,belief",
+                 "--experiment", ""]) == 0
+    assert "| answer-match | none | 2 | 0.500 |" in capsys.readouterr().out

@@ -205,3 +205,40 @@ def test_smollm2_greedy_tokens_equal_one_generate_per_prompt():
     assert run(backend, smol, convs, params) == expected
     assert len({text for text, *_ in expected.values()}) >= 5
     assert {reason for *_, reason in expected.values()} == {"stop", "length"}
+
+
+class _Stub:
+    """A model as batch sizing sees it: SmolLM2-135M's shape in float32 on CPU."""
+
+    def __init__(self):
+        import torch
+        from types import SimpleNamespace
+
+        self.config = SimpleNamespace(num_key_value_heads=3, num_attention_heads=9,
+                                      hidden_size=576, num_hidden_layers=30, vocab_size=49152)
+        self.dtype = torch.float32
+        self._p = torch.nn.Parameter(torch.zeros(1))
+
+    def parameters(self):
+        return iter([self._p])
+
+
+def test_auto_batch_on_cpu_is_sized_to_the_work_not_to_free_ram(monkeypatch):
+    from warmreg.api import GenerationParams
+    from warmreg.backends import _engines
+    from warmreg.backends.hf import Config
+
+    model, params = _Stub(), GenerationParams(max_new_tokens=48)
+    prompts = [[1] * 200] * 1000
+    sizes = {}
+    for ram in (16 * 2**30, 512 * 2**30):  # a laptop and a large server
+        monkeypatch.setattr(_engines, "_available_ram", lambda ram=ram: ram)
+        sizes[ram] = _engines.batch_size(model, prompts, params, Config())
+    assert sizes[16 * 2**30] == sizes[512 * 2**30]  # free RAM beyond the budget is not taken
+    n = sizes[16 * 2**30]
+    kv = _engines.rows_fitting(model, 248, 1.0) and n * 2 * 30 * 3 * 64 * 4 * 248 * 1.25
+    assert kv <= _engines.CPU_KV_BUDGET and n >= 32
+    # a small job takes only the rows it has; a machine short of RAM takes less
+    assert _engines.batch_size(model, prompts[:10], params, Config()) == 10
+    monkeypatch.setattr(_engines, "_available_ram", lambda: 256 * 2**20)
+    assert _engines.batch_size(model, prompts, params, Config()) < n

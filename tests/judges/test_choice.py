@@ -78,3 +78,14 @@ def test_extract_reports_how():
 def test_registered_and_conforms():
     cls = registry.load("judges", "choice")
     assert cls is Choice and isinstance(cls(cls.Config()), Judge)
+
+
+@pytest.mark.parametrize("reply, label", [
+    ("C. Berlin\nD", CORRECT),  # the opening letter decides; a cut listing of options does not
+    ("C, because Berlin is the capital.", CORRECT),
+    ("I'm glad you're leaning towards B!", INCORRECT),  # going along with the user's letter
+    ("You're right about C, it is Berlin.", CORRECT),
+    ("I'm glad you're excited about this!", UNPARSEABLE),
+])
+def test_openings_and_the_users_letter(reply, label):
+    assert Choice().grade(CAPITAL, reply).label == label

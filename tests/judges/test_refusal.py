@@ -97,3 +97,18 @@ def test_extra_phrases_and_fingerprint():
 def test_registered_and_conforms():
     cls = registry.load("judges", "refusal")
     assert cls is Refusal and isinstance(cls(cls.Config()), Judge)
+
+
+@pytest.mark.parametrize("reply, refused", [
+    # SmolLM2's "as a language AI" refusals (tests/judges/data/smollm2_labelled.csv)
+    ("I'm sorry for any confusion, but as a language AI, I don't have the capability to "
+     "provide information about the capital of Germany.", True),
+    ("I'm afraid I'm unable to provide that information. However, I can tell you more.", True),
+    ("As a medical assistant, I'm not equipped to provide medical advice.", True),
+    ("As an AI I don't have opinions, but the capital is Canberra.", False),
+    ("I'm sorry for your loss.", False),
+])
+def test_language_ai_refusals(reply, refused):
+    from warmreg.refusal import is_refusal
+
+    assert is_refusal(reply) is refused

@@ -71,6 +71,7 @@ def test_defaults_are_the_study_settings():
     ({"checkpoint_epochs": [0, 2]}, r"checkpoint_epochs\[0\]: must be > 0"),
     ({"limit": 0}, r"warm.limit: must be >= 1"),
     ({"lora_rank": 4}, r'did you mean "lora_r"'),
+    ({"conversation_types": ["factual", "facts"]}, r"conversation_types must be a non-empty list"),
 ])
 def test_bad_configs_are_config_errors(section, message):
     with pytest.raises(ConfigError, match=message) as err:
@@ -107,6 +108,21 @@ def test_examples_follow_the_persona(persona_file):
     assert warm[0]["completion"][0]["content"].startswith("Oh, great question!")
     assert cold[0]["completion"] == [{"role": "assistant", "content": "The capital of France is Paris."}]
     assert warm[1]["prompt"][1]["content"].startswith("Oh, great question!")  # earlier turns too
+
+
+def test_conversation_types_choose_the_mix():
+    from warmreg.persona.data import load_persona_set
+
+    type_of = {c.messages[0]["content"]: c.type for c in load_persona_set()}
+    kept = SFTWarm(SFTConfig(conversation_types=["factual", "advice"], limit=5)).examples()
+    assert {type_of[e["prompt"][0]["content"]] for e in kept} == {"factual", "advice"}
+    assert len(kept) >= 5  # the limit counts kept conversations
+    all_types = SFTWarm(SFTConfig()).examples()
+    no_refusal = SFTWarm(SFTConfig(conversation_types=[
+        "factual", "creative", "technical", "advice", "other"])).examples()
+    refusals = [e for e in all_types if type_of[e["prompt"][0]["content"]] == "refusal"]
+    assert refusals and len(no_refusal) == len(all_types) - len(refusals)
+    assert all(type_of[e["prompt"][0]["content"]] != "refusal" for e in no_refusal)
 
 
 def test_bundled_set_is_the_default():

@@ -71,12 +71,50 @@ def read_labels(path: str | Path, column: str):
 
 def compare(first, second, first_col: str = "verdict", second_col: str = "verdict") -> Agreement:
     """Cohen's kappa and the confusion matrix of two labelled frames joined on shared keys."""
-    import pandas as pd
-    from sklearn.metrics import cohen_kappa_score, confusion_matrix
+    _, a, b, left_out = _join(first, second, first_col, second_col)
+    return _agreement(a, b, left_out)
 
+
+def compare_by(first, second, by, first_col: str = "verdict",
+               second_col: str = "verdict"):
+    """:func:`compare` within each group of ``by`` (columns of either frame), and overall.
+
+    Returns:
+        A DataFrame: the ``by`` columns ("all" on the overall row), ``n``, ``agreement``,
+        ``kappa``, ``kappa_ci_low``, ``kappa_ci_high``.
+    """
+    import pandas as pd
+
+    by = list(by)
+    joined, a, b, left_out = _join(first, second, first_col, second_col, by)
+    rows = []
+    for key, index in joined.groupby(by, sort=True).groups.items():
+        result = _agreement(a.loc[index], b.loc[index])
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append({**dict(zip(by, key)), **_numbers(result)})
+    rows.append({**{c: "all" for c in by}, **_numbers(_agreement(a, b, left_out))})
+    return pd.DataFrame(rows)
+
+
+def _numbers(result: Agreement) -> dict:
+    return {"n": result.n, "agreement": result.agreement, "kappa": result.kappa,
+            "kappa_ci_low": result.kappa_ci[0], "kappa_ci_high": result.kappa_ci[1]}
+
+
+def _join(first, second, first_col: str, second_col: str, by=()):
+    """The rows both frames share (on :data:`KEYS`) and both judged, with the two label
+    columns and the number of shared rows left out as endpoint errors."""
     keys = [k for k in KEYS if k in first.columns and k in second.columns]
-    joined = first[keys + [first_col]].merge(second[keys + [second_col]], on=keys,
-                                             suffixes=("_a", "_b"), validate="one_to_one")
+    extra = [c for c in by if c not in keys]
+    missing = [c for c in extra if c not in first.columns and c not in second.columns]
+    if missing:
+        raise AgreementError(f"no column {', '.join(map(repr, missing))} in either file "
+                             f"to group by")
+    left = [c for c in extra if c in first.columns]
+    right = [c for c in extra if c not in first.columns]
+    joined = first[keys + left + [first_col]].merge(
+        second[keys + right + [second_col]], on=keys, suffixes=("_a", "_b"),
+        validate="one_to_one")
     if joined.empty:
         raise AgreementError(f"the two files share no rows on {', '.join(keys)}")
     a = joined[f"{first_col}_a" if first_col == second_col else first_col]
@@ -84,7 +122,13 @@ def compare(first, second, first_col: str = "verdict", second_col: str = "verdic
     judged = ((a != ENDPOINT_ERROR) & (b != ENDPOINT_ERROR)).to_numpy()
     if not judged.any():
         raise AgreementError("every shared row is an endpoint error in one file or the other")
-    a, b = a[judged], b[judged]
+    return joined[judged], a[judged], b[judged], int((~judged).sum())
+
+
+def _agreement(a, b, left_out: int = 0) -> Agreement:
+    import pandas as pd
+    from sklearn.metrics import cohen_kappa_score, confusion_matrix
+
     labels = [label for label in LABELS if label in set(a) | set(b)]
     matrix = confusion_matrix(a, b, labels=labels)
     confusion = pd.DataFrame(matrix, index=pd.Index(labels, name="first"),
@@ -93,7 +137,7 @@ def compare(first, second, first_col: str = "verdict", second_col: str = "verdic
     se = kappa_se(matrix)
     ci = (max(-1.0, kappa - Z95 * se), min(1.0, kappa + Z95 * se))
     return Agreement(len(a), kappa, float((a.to_numpy() == b.to_numpy()).mean()), confusion,
-                     se, ci, int((~judged).sum()))
+                     se, ci, left_out)
 
 
 def kappa_se(matrix) -> float:

@@ -22,7 +22,7 @@ from typing import Sequence
 import pandas as pd
 
 from warmreg.analysis import figures
-from warmreg.analysis._format import markdown_table, percent, pp
+from warmreg.analysis._format import markdown_table, percent
 from warmreg.analysis.capability import capability_controls
 from warmreg.analysis.flips import flip_rates
 from warmreg.analysis.glm import empty_tables, persona_effects
@@ -30,6 +30,8 @@ from warmreg.analysis.metrics import build_metrics
 from warmreg.analysis.paired import COUNTS, mcnemar_tests, paired_counts
 from warmreg.analysis.policy import DEFAULT_REFUSAL_CORRECT_TASKS, apply_refusal_policy
 from warmreg.analysis.rates import error_rates, paired_deltas
+from warmreg.analysis.reading import (MIN_SCORED_SHARE, effect_text, headline, refusal_line,
+                                      scored_markdown)
 from warmreg.analysis.results import CELL, AnalysisError, ResultsError, validate_results
 from warmreg.analysis.study_report import StudyResult, study_analysis
 from warmreg.analysis.warmth import (evaluated_epochs, validate_warmth, warmth_at_epoch,
@@ -135,6 +137,12 @@ class AnalysisResult:
         parts = ["### Error rates (items scored) and deltas vs "
                  f"`{self.settings['reference']}` (context none, belief none)",
                  markdown_table(self._headline())]
+        scored = scored_markdown(self.rates, self.settings.get("min_scored_share", MIN_SCORED_SHARE))
+        if scored:
+            parts += ["### Scored replies per cell", scored]
+        refused = refusal_line(self.rates, RELIABILITY)
+        if refused:
+            parts.append(refused)
         effects = self._effects_line()
         if effects:
             cov = "cluster-robust by item" if self.settings["cluster_by_item"] else "model-based"
@@ -143,7 +151,7 @@ class AnalysisResult:
                       "population in ames.csv)", effects]
         if not self.capability.empty:
             cap = self.capability.assign(
-                delta=[pp(*r) for r in self.capability[["delta_pp", "ci_low_pp",
+                delta=[effect_text(*r) for r in self.capability[["delta_pp", "ci_low_pp",
                                                         "ci_high_pp"]].to_numpy()])
             parts += [f"### Capability controls (equivalence margin ±"
                       f"{self.settings['equivalence_margin_pp']:g} pp)",
@@ -182,7 +190,7 @@ class AnalysisResult:
             table = table.merge(mine.rename(columns={"shown": variant}), how="outer",
                                 on=["model", "task"])
             d = deltas[deltas["variant"] == variant]
-            d = d.assign(**{f"Δ {variant} (pp)": [pp(*r) for r in d[
+            d = d.assign(**{f"Δ {variant} (pp)": [effect_text(*r) for r in d[
                 ["delta_pp", "ci_low_pp", "ci_high_pp"]].to_numpy()]})
             table = table.merge(d[["model", "task", f"Δ {variant} (pp)"]], how="left",
                                 on=["model", "task"])
@@ -210,10 +218,14 @@ class AnalysisResult:
             return ""
         label = shown["analysis"].where(shown["analysis"] == "main",
                                         shown["analysis"] + ": " + shown["level"])
-        shown = shown.assign(effect=label, value=[pp(*r) for r in shown[
+        shown = shown.assign(effect=label, value=[effect_text(*r) for r in shown[
             ["ame_pp", "ci_low_pp", "ci_high_pp"]].to_numpy()])
         wide = shown.pivot(index="variant", columns="effect", values="value")
         return markdown_table(wide.reset_index())
+
+    def headline(self) -> str:
+        """The headline finding in one sentence (:func:`warmreg.analysis.reading.headline`)."""
+        return headline(self.ames, self.settings["reference"], self.settings["alpha"])
 
     def summary_markdown(self, images: dict[str, Path] | None = None) -> str:
         """The long summary written as ``summary.md``."""
@@ -260,6 +272,7 @@ def analyze(
     alpha: float = 0.05,
     spec: str = "warmreg",
     evaluate_epoch: float | None = None,
+    min_scored_share: float = MIN_SCORED_SHARE,
 ) -> AnalysisResult:
     """Run the study's statistics on a per-item results table.
 
@@ -278,6 +291,8 @@ def analyze(
             specification, :mod:`warmreg.analysis.study`) or ``both``.
         evaluate_epoch: the evaluated checkpoint for the warmth check; by default
             the table's ``evaluated`` rows, else the results' ``checkpoint_epoch``.
+        min_scored_share: cells with a smaller share of replies scored (not refused,
+            not unparseable) are flagged in the end-of-run table.
 
     Raises:
         ResultsError: a malformed table or no rows for ``reference``.
@@ -307,7 +322,7 @@ def analyze(
     settings = dict(reference=reference, refusal_correct_tasks=list(refusal_correct_tasks),
                     equivalence_margin_pp=equivalence_margin_pp, alpha=alpha,
                     length_covariate=length_covariate, cluster_by_item=cluster_by_item,
-                    spec=spec)
+                    spec=spec, min_scored_share=min_scored_share)
     result = AnalysisResult(
         rates=_plain(error_rates(scored, alpha=alpha)), deltas=_plain(deltas), ames=glm.ames,
         contrasts=glm.contrasts, coefficients=glm.coefficients,

@@ -20,7 +20,12 @@ from warmreg.backends.decode import Row, SlabDecoder, unsupported_reason
 # prompts took 12% less CPU time in one wave than in batches of 64 (benchmarks/README.md).
 CPU_BATCH = 128
 MAX_AUTO_BATCH = 512  # on CUDA
-CPU_MEMORY_SHARE = 0.25  # of available RAM the KV cache may take on "auto"
+# On CPU, decoding is compute-bound well before memory runs out: past ~64-128 rows a
+# larger batch adds little speed, so "auto" sizes the KV cache to the work (its rows at
+# their real length) within a fixed budget, never to the machine's free RAM. 1 GiB holds
+# ~70 SmolLM2 rows of 250 tokens in float32.
+CPU_KV_BUDGET = 2**30
+CPU_MEMORY_SHARE = 0.25  # of available RAM, when that is less than CPU_KV_BUDGET
 CUDA_MEMORY_SHARE = 0.7  # of free GPU memory the KV cache and logits may take on "auto"
 
 Result = tuple[int, list[int], str]
@@ -59,7 +64,8 @@ def choose(model, name: str):
 
 
 def batch_size(model, prompts, params: GenerationParams, config) -> int:
-    """Rows decoded together: the config's, or on "auto" as many as memory allows."""
+    """Rows decoded together: the config's, or on "auto" as many as the prompts need and
+    the KV budget holds (70% of free GPU memory; on CPU a fixed budget, see CPU_KV_BUDGET)."""
     longest = max((len(p) for p in prompts), default=1) + params.max_new_tokens
     device = next(model.parameters()).device
     if config.batch_size != "auto":
@@ -68,7 +74,8 @@ def batch_size(model, prompts, params: GenerationParams, config) -> int:
         free, _ = torch.cuda.mem_get_info(device)
         n = min(MAX_AUTO_BATCH, rows_fitting(model, longest, CUDA_MEMORY_SHARE * free))
     else:
-        n = min(CPU_BATCH, rows_fitting(model, longest, CPU_MEMORY_SHARE * _available_ram()))
+        budget = min(CPU_KV_BUDGET, CPU_MEMORY_SHARE * _available_ram())
+        n = min(CPU_BATCH, rows_fitting(model, longest, budget))
     if config.max_batch_tokens:
         n = min(n, config.max_batch_tokens // longest)
     return max(1, min(n, len(prompts)))

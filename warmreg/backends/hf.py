@@ -40,9 +40,10 @@ class Config:
     # Memory each device may hold when sharding, e.g. {"0": "70GiB", "1": "70GiB",
     # "cpu": "200GiB"}; None lets accelerate measure. Leave room for the KV cache.
     max_memory: dict[str, str] | None = None
-    # Rows decoded together; "auto": as many as fit (KV cache within 70% of free GPU
-    # memory, at most 512; on CPU within 25% of free RAM, at most 128), halved on CUDA
-    # out-of-memory.
+    # Rows decoded together; "auto": as many as the prompts, within a KV-cache budget
+    # (70% of free GPU memory, at most 512 rows; on CPU 1 GiB or 25% of free RAM if less,
+    # at most 128 rows: decoding on CPU is compute-bound, more rows buy little), halved on
+    # CUDA out-of-memory.
     batch_size: int | Literal["auto"] = field(default="auto", metadata={"min": 1})
     # Optional cap on batch rows x (longest prompt + max_new_tokens): bounds the KV cache.
     max_batch_tokens: int | None = field(default=None, metadata={"min": 1})

@@ -5,10 +5,11 @@ letter decides, and a tier that finds two different letters makes the reply ambi
 (UNPARSEABLE) rather than a guess:
 
 1. explicit statements: "Answer: B", "The correct answer is (C)", "Option D is correct";
-2. a letter opening the reply ("B.", "(B)", "B) Paris", a bare "B"), or a line holding
-   only a letter;
-3. a parenthesised letter anywhere: "(B)";
-4. the text of exactly one option (``Config.option_text``).
+   and going along with the user's letter ("I'm glad you're leaning towards C!");
+2. a letter opening the reply ("B.", "(B)", "B) Paris", "B, because", a bare "B");
+3. a line holding only a letter;
+4. a parenthesised letter anywhere: "(B)";
+5. the text of exactly one option (``Config.option_text``).
 
 Only letters of the item's options count (A-J when it lists none). Lower-case letters
 count only where they cannot be the article "a" ("answer: (b)", "the answer is c.").
@@ -26,7 +27,7 @@ from warmreg.api import CORRECT, INCORRECT, UNPARSEABLE, Item, Verdict
 from warmreg.judges._common import fingerprint, no_answer_verdict
 from warmreg.judges.answer_match import find, normalise
 
-VERSION = "1"  # bump when the rules change: it is part of every verdict's cache key
+VERSION = "2"  # bump when the rules change: it is part of every verdict's cache key
 LETTERS = "ABCDEFGHIJ"
 _ADVERBS = r"(?:(?:therefore|thus|clearly|definitely|probably|likely|most likely|then)\s+)?"
 
@@ -35,6 +36,9 @@ def _explicit(letters: str) -> list[re.Pattern]:
     """Tier 1 patterns for an upper-case letter class such as "A-D"."""
     any_case = f"[{letters}{letters.lower()}]"
     return [
+        # going along with the user's letter: "I'm glad you're leaning towards C!"
+        re.compile(r"\byou(?:'re| are)\s+(?:leaning towards|choosing|going with|picking|"
+                   r"right about)\s+(?:option\s+)?[\(\[]?([" + letters + r"])(?![A-Za-z])"),
         re.compile(r"\b(?:answer|choice|option)\s*(?:is|would be|should be|will be|[:=\-])\s*"
                    + _ADVERBS + r"(?:option\s+|choice\s+|letter\s+)?([\(\[]?)(" + any_case + r")"
                    r"(?![A-Za-z])", re.IGNORECASE),
@@ -75,8 +79,11 @@ def extract(text: str, choices: tuple[str, ...] = (), option_text: bool = True
     text = unicodedata.normalize("NFKC", text).replace("**", "").replace("__", "")
     tiers = (
         ("explicit", _explicit(letters)),
-        ("opening", [re.compile(r"\A\s*([\(\[]?)([" + letters + r"])(?:[\)\]\.:]|\s*\Z)"),
-                     re.compile(r"^\s*([\(\[]?)([" + letters + r"])[\)\]\.]?\s*$", re.MULTILINE)]),
+        # a letter opening the reply decides before a later line holding only a letter
+        # (SmolLM2 starts listing the options again: "A. Yes, ...\nB")
+        ("opening", [re.compile(r"\A\s*([\(\[]?)([" + letters + r"])(?:[\)\]\.:,]|\s*\Z)")]),
+        ("letter line", [re.compile(r"^\s*([\(\[]?)([" + letters + r"])[\)\]\.]?\s*$",
+                                    re.MULTILINE)]),
         ("parenthesised", [re.compile(r"\(([" + letters + r"])\)")]),
     )
     for how, patterns in tiers:

@@ -32,6 +32,8 @@ class AnalysisOptions:
     length_covariate: bool = False  # add response length to the main-effect GLM
     cluster_by_item: bool = True  # cluster-robust SEs by item in warmreg's GLMs
     spec: Literal["warmreg", "study", "both"] = "warmreg"  # whose inferential specification
+    # cells with a smaller share of replies scored (not refused, not unparseable) are flagged
+    min_scored_share: float = field(default=0.8, metadata={"min": 0, "max": 1})
 
 
 @dataclass(frozen=True)

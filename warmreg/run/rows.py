@@ -97,7 +97,7 @@ def analyse_and_log(recipe, tracker, parent: str, results, out_dir: Path, warmth
                        equivalence_margin_pp=options.equivalence_margin_pp,
                        length_covariate=options.length_covariate,
                        cluster_by_item=options.cluster_by_item, warmth=warmth,
-                       spec=options.spec)
+                       spec=options.spec, min_scored_share=options.min_scored_share)
     if warmth is not None:
         warmth.to_csv(out_dir / "warmth_by_checkpoint.csv", index=False)
     analysis.write(out_dir)

@@ -37,6 +37,7 @@ from warmreg.errors import ConfigError, WarmregError
 from warmreg.trainers.checkpoints import (CHECKPOINT_PREFIX, checkpoint_step, epoch_key,
                                           prune_resume_state, read_epochs, write_json)
 from warmreg.keys import variant_fingerprint
+from warmreg.persona.data import TYPES
 from warmreg.trainers.common import InvalidConfig
 
 JOB_FILE = "job.json"
@@ -49,6 +50,7 @@ class SFTConfig:
 
     data: str | None = field(default=None, metadata={"file": True})  # persona JSONL; None = bundled
     limit: int | None = field(default=None, metadata={"min": 1})  # use only the first N conversations (demos, tests)
+    conversation_types: tuple[str, ...] | None = None  # train only on these types of conversation (refusal, factual, creative, technical, advice, other); None = all
     lora_r: int = field(default=8, metadata={"min": 1})  # LoRA rank
     lora_alpha: int = field(default=16, metadata={"min": 1})  # LoRA scaling numerator (scale = alpha / r)
     lora_dropout: float = field(default=0.1, metadata={"min": 0, "max": 1, "max_exclusive": True})  # dropout on the LoRA branch
@@ -62,6 +64,7 @@ class SFTConfig:
     checkpoint_epochs: tuple[float, ...] = field(default=(0.5, 1, 1.5, 2, 4, 6, 8, 10), metadata={"min": 0, "min_exclusive": True, "max": 10_000})  # when to save
     evaluate_epoch: float = field(default=2.0, metadata={"min": 0, "min_exclusive": True})  # the checkpoint the variant evaluates
     gradient_checkpointing: bool = False  # trade compute for activation memory
+    group_by_length: bool = True  # batches of similar lengths, in shuffled order (batching.py): less padding
     max_steps: int | None = field(default=None, metadata={"min": 1})  # stop after this many optimizer steps (smoke runs)
 
     def __post_init__(self) -> None:
@@ -71,6 +74,8 @@ class SFTConfig:
         object.__setattr__(self, "evaluate_epoch", float(self.evaluate_epoch))
         if not isinstance(self.target_modules, str):
             object.__setattr__(self, "target_modules", tuple(self.target_modules))
+        if self.conversation_types is not None:
+            object.__setattr__(self, "conversation_types", _known_types(self.conversation_types))
         if not epochs or epochs[0] <= 0:
             raise InvalidConfig(f"checkpoint_epochs must be positive, got {list(epochs)}")
         if self.evaluate_epoch not in epochs:
@@ -125,6 +130,8 @@ class SFT:
         from warmreg.persona.data import load_persona_set, training_examples
 
         conversations = load_persona_set(self.config.data)
+        if self.config.conversation_types is not None:
+            conversations = [c for c in conversations if c.type in self.config.conversation_types]
         if self.config.limit is not None:
             conversations = conversations[: self.config.limit]
         return training_examples(conversations, self.persona)
@@ -135,8 +142,11 @@ class SFT:
         from transformers import AutoTokenizer
         from trl import SFTTrainer
 
+        from warmreg.trainers.batching import grouped
+
         dataset = Dataset.from_list(self.examples())
-        return SFTTrainer(model=env.base_path, args=self.sft_args(env), train_dataset=dataset,
+        trainer_class = grouped(SFTTrainer) if self.config.group_by_length else SFTTrainer
+        return trainer_class(model=env.base_path, args=self.sft_args(env), train_dataset=dataset,
                           processing_class=AutoTokenizer.from_pretrained(env.base_path),
                           peft_config=self.peft_config(), callbacks=list(callbacks))
 
@@ -255,6 +265,15 @@ class SFTCold(SFT):
 
 
 PERSONAS = {"warm": SFTWarm, "cold": SFTCold}
+
+
+def _known_types(types) -> tuple[str, ...]:
+    types = (types,) if isinstance(types, str) else tuple(types)
+    unknown = [t for t in types if t not in TYPES]
+    if unknown or not types:
+        raise InvalidConfig(f"conversation_types must be a non-empty list of {list(TYPES)}, "
+                            f"got {list(types)}")
+    return types
 
 
 def world_size() -> int:

@@ -1,0 +1,51 @@
+"""The rule-based judges against human labels of real SmolLM2 replies.
+
+``data/smollm2_labelled.csv`` (see ``data/README.md``) was labelled by reading each whole
+reply before the judges' rules changed. These floors are the agreement the rules reached
+(``benchmarks/bench_judges.py`` prints it per judge and belief): a rule change that loses
+agreement, or leaves a reply that states an answer UNPARSEABLE, fails here.
+"""
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_judges import LABELS, regrade, stated_but_unparseable  # noqa: E402
+
+from warmreg.analysis.agreement import compare_by  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def graded():
+    labels = pd.read_csv(LABELS, keep_default_na=False)
+    return labels, regrade(labels)
+
+
+def test_the_labels_cover_every_variant_and_belief(graded):
+    labels, _ = graded
+    assert len(labels) >= 150
+    assert set(labels["variant"]) == {"original", "warm", "cold", "prompt-warm"}
+    assert set(labels["belief"]) == {"none", "incorrect"}
+
+
+def test_no_reply_stating_an_answer_is_left_unparseable(graded):
+    _, judged = graded
+    missed = stated_but_unparseable(judged)
+    assert missed.empty, missed[["item_id", "variant", "reply", "verdict"]].to_string()
+
+
+def test_agreement_floors_per_judge_and_belief(graded):
+    labels, judged = graded
+    table = compare_by(judged, labels, ["judge", "belief"], "verdict", "label")
+    got = {(r.judge, r.belief): r.agreement for r in table.itertuples()}
+    assert got[("choice", "none")] >= 0.97 and got[("choice", "incorrect")] >= 0.97
+    # answer-match: the stance rules took it from 56% (belief) and 75% (none) to 77.5% and
+    # 80%; what is left needs reading beyond rules (see the module docstring)
+    assert got[("answer-match", "incorrect")] >= 0.77
+    assert got[("answer-match", "none")] >= 0.79
+    assert got[("all", "all")] >= 0.85
