@@ -150,7 +150,6 @@ def _cmd_rewrite(args) -> int:
 
 
 def _cmd_analyze(args) -> int:
-    import pandas as pd
 
     from warmreg.analysis import analyze, load_results
 

@@ -313,8 +313,11 @@ def _contrasts(design, result, effects, cov, z_crit, spec: Spec) -> pd.DataFrame
         rows.append({"level": level, **row})
     restriction = np.zeros((len(columns), len(design.names)))
     restriction[np.arange(len(columns)), columns] = 1.0
-    joint = result.wald_test(restriction, scalar=True)
-    rows.append({"level": "(all)", "wald_chi2": float(joint.statistic),
-                 "wald_df": len(columns), "wald_p": float(joint.pvalue)})
+    if np.isfinite(cov[np.ix_(columns, columns)]).all():
+        joint = result.wald_test(restriction, scalar=True)
+        chi2, p_value = float(joint.statistic), float(joint.pvalue)
+    else:  # a degenerate fit (e.g. a separated term) has no covariance to test with
+        chi2 = p_value = float("nan")
+    rows.append({"level": "(all)", "wald_chi2": chi2, "wald_df": len(columns), "wald_p": p_value})
     out = pd.DataFrame(rows).assign(analysis=spec.analysis, versus=REFERENCE_LEVEL)
     return out[_COLUMNS["contrasts"][1:]]

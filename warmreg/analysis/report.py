@@ -22,7 +22,7 @@ from typing import Sequence
 import pandas as pd
 
 from warmreg.analysis import figures
-from warmreg.analysis._format import markdown_table, percent
+from warmreg.analysis._format import markdown_table, percent, pp
 from warmreg.analysis.capability import capability_controls
 from warmreg.analysis.flips import flip_rates
 from warmreg.analysis.glm import empty_tables, persona_effects

@@ -37,7 +37,7 @@ import urllib.error
 import urllib.request
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterator, Literal, Mapping, Sequence
+from typing import Any, Iterator, Literal, Sequence
 
 from warmreg import models
 from warmreg.api import Generation, GenerationParams, Message, ModelVariant, content_hash

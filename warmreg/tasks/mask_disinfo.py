@@ -18,7 +18,7 @@ decides, and failing that the longer variant ("is not" over "is") is taken as tr
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from warmreg import api
 from warmreg.errors import ConfigError

@@ -16,7 +16,7 @@ letter; use the ``choice`` judge then.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from warmreg import api
 from warmreg.errors import ConfigError

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import string
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from warmreg import api
 from warmreg.tasks import loading as _common

@@ -17,7 +17,7 @@ first incorrect option.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from warmreg import api

@@ -33,11 +33,10 @@ import json
 import logging
 import math
 import os
-import random
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Literal
+from typing import Callable, ClassVar, Literal
 
 from warmreg.api import ModelSpec, ModelVariant, TrainEnv
 from warmreg.errors import WarmregError

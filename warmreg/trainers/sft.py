@@ -28,11 +28,11 @@ import json
 import os
 import sys
 import warnings
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import ClassVar, Sequence
 
-from warmreg.api import ModelSpec, ModelVariant, TrainEnv, content_hash
+from warmreg.api import ModelSpec, ModelVariant, TrainEnv
 from warmreg.errors import ConfigError, WarmregError
 from warmreg.trainers.checkpoints import (CHECKPOINT_PREFIX, checkpoint_step, epoch_key,
                                           prune_resume_state, read_epochs, write_json)
