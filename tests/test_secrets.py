@@ -46,6 +46,8 @@ def test_install_scrubs_every_logger_and_uncaught_tracebacks():
         secrets.register({KEY!r})
         logging.basicConfig(level=logging.INFO)
         logging.getLogger("some.library").warning("request failed: %s", {{"key": {KEY!r}}})
+        import warnings
+        warnings.warn("retrying with key " + {KEY!r})
         try:
             raise ValueError("header Authorization: Bearer " + {KEY!r})
         except ValueError:
@@ -63,4 +65,5 @@ def test_install_scrubs_every_logger_and_uncaught_tracebacks():
     assert "request failed" in proc.stderr and "RuntimeError: dying with ***" in proc.stderr
     assert "ValueError: header Authorization: ***" in proc.stderr
     assert "OSError: ***" in proc.stderr
+    assert "UserWarning: retrying with key ***" in proc.stderr
     assert KEY not in proc.stderr + proc.stdout

@@ -9,8 +9,8 @@ value of any ``Authorization`` header or ``Bearer`` token whatever it holds, wit
   (replies, server messages, reply bodies, exception text) is scrubbed *before* it is
   cut short, so not even a prefix of a key survives;
 - the process boundary: the CLI calls :func:`install`, after which every log record of
-  any logger and an uncaught exception's traceback (main thread or not) are scrubbed,
-  and it scrubs the error line it prints.
+  any logger, every Python warning, and an uncaught exception's traceback (main thread or
+  not) are scrubbed, and it scrubs the error line it prints.
 
 Replies and verdict explanations are scrubbed at the endpoint, so what the warmreg store,
 the results table and MLflow receive is already clean.
@@ -23,6 +23,7 @@ import re
 import sys
 import threading
 import traceback
+import warnings
 
 MASK = "***"
 # The value of an Authorization header as a header line, a dict repr or JSON shows it
@@ -58,7 +59,8 @@ def excerpt(text: str, limit: int) -> str:
 
 
 def install() -> None:
-    """Scrub every log record and every uncaught exception's text in this process (idempotent)."""
+    """Scrub every log record, warning and uncaught exception's text in this process
+    (idempotent)."""
     global _installed
     with _lock:
         if _installed:
@@ -70,6 +72,12 @@ def install() -> None:
         return _scrub_record(make_record(*args, **kwargs))
 
     logging.setLogRecordFactory(scrubbed_record)
+    format_warning = warnings.formatwarning
+
+    def scrubbed_warning(message, category, filename, lineno, line=None) -> str:
+        return scrub(format_warning(message, category, filename, lineno, line))
+
+    warnings.formatwarning = scrubbed_warning  # warnings shown, and those captured by logging
     sys.excepthook = _print_scrubbed
     threading.excepthook = _print_scrubbed_thread
 
