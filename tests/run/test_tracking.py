@@ -97,3 +97,18 @@ def test_traces_are_logged_once_per_run():
              "verdict": "CORRECT", "explanation": "", "judge": "numeric", "tags": {"warmreg.task": "t"}}
     assert tracker.log_traces(run_id, [reply, reply]) == 2
     assert tracker.log_traces(run_id, [reply]) == 0  # a resumed run logs none again
+
+
+def test_a_long_summary_is_cut_at_a_section_to_fit_the_note():
+    from warmreg.run.tracking import NOTE_LIMIT, fit_note
+
+    sections = [f"### section {i}\n\n" + "| a | b |\n|---|---|\n" + "| 1 | 2 |\n" * 80
+                for i in range(12)]
+    summary = "# warmreg analysis\n\n" + "\n".join(sections)
+    assert len(summary) > NOTE_LIMIT
+    note = fit_note(summary)
+    assert len(note) <= NOTE_LIMIT
+    kept, _, tail = note.partition("\n\n*(The rest")
+    assert summary.startswith(kept) and "report/summary.md" in tail
+    assert summary[len(kept):].lstrip("\n").startswith("### section")  # before a section, not in a table
+    assert fit_note("short") == "short"

@@ -49,6 +49,9 @@ EXPERIMENT_KIND = ("mlflow.experimentKind", "custom_model_development")
 _PARENT = "mlflow.parentRunId"
 _TRACE_URI: str | None = None  # the store traces were last exported to, in this process
 _NOTE = "mlflow.note.content"
+NOTE_LIMIT = 8000  # MLflow's longest tag value; a longer one is cut mid-table with a warning
+NOTE_CUT = ("\n\n*(The rest of the summary is cut to fit MLflow's note: see the "
+            "`report/summary.md` artifact.)*")
 
 
 def _artifact_location(tracking_uri: str, experiment: str) -> str | None:
@@ -151,8 +154,8 @@ class Tracker:
         return run_id
 
     def set_note(self, run_id: str, markdown: str) -> None:
-        """The run's description in the MLflow UI (its note)."""
-        self.client.set_tag(run_id, _NOTE, markdown)
+        """The run's description in the MLflow UI (its note), cut at a section to fit."""
+        self.client.set_tag(run_id, _NOTE, fit_note(markdown))
 
     def log_dataset(self, run_id: str, name: str, frame, source: Mapping[str, str],
                     context: str) -> str:
@@ -399,3 +402,15 @@ def experiment_runs(experiment: str):
     import mlflow
 
     return mlflow.search_runs(experiment_names=[experiment], max_results=100000)
+
+
+def fit_note(markdown: str, limit: int = NOTE_LIMIT) -> str:
+    """``markdown`` whole when it fits ``limit``, else cut before the last ``###`` section
+    that fits (else at the last line that fits), with a line saying where the rest is."""
+    if len(markdown) <= limit:
+        return markdown
+    room = limit - len(NOTE_CUT)
+    cut = markdown.rfind("\n### ", 0, room)
+    if cut <= 0:
+        cut = markdown.rfind("\n", 0, room)
+    return markdown[:cut if cut > 0 else room].rstrip() + NOTE_CUT
