@@ -1,7 +1,7 @@
 """Screenshots of the MLflow UI over a finished smoke run, as a user opens it.
 
 Runs ``recipes/smoke.yaml`` (tiny model, about a minute) into a fresh SQLite store unless
-``--store`` names one, serves it with ``mlflow server`` on 127.0.0.1, and saves headless
+``--store`` names one (``--experiment warmreg-demo`` for the demo's store), serves it with ``mlflow server`` on 127.0.0.1, and saves headless
 Chromium screenshots of the experiment page, a variant run, the traces view and the
 model view::
 
@@ -58,13 +58,16 @@ def serve(uri: str, port: int) -> subprocess.Popen:
     raise SystemExit("mlflow server did not start within 60 s")
 
 
-def pages(uri: str) -> dict[str, str]:
-    """Page name -> UI route for the smoke experiment."""
+def pages(uri: str, name: str = EXPERIMENT) -> dict[str, str]:
+    """Page name -> UI route for the experiment ``name``."""
     os.environ["MLFLOW_TRACKING_URI"] = uri
     from mlflow.tracking import MlflowClient
 
     client = MlflowClient()
-    experiment = client.get_experiment_by_name(EXPERIMENT).experiment_id
+    found = client.get_experiment_by_name(name)
+    if found is None:
+        raise SystemExit(f"{uri}: no experiment named {name!r} (see --experiment)")
+    experiment = found.experiment_id
     [warm] = client.search_runs([experiment], "tags.`warmreg.run_kind` = 'variant' and "
                                 "tags.`warmreg.variant` = 'warm'", max_results=1)
     ml = "?workflowType=machine_learning"  # the links warmreg prints open the ML views
@@ -86,7 +89,10 @@ def screenshot(browser: str, url: str, path: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="ui-screenshots", help="folder for the PNGs")
-    parser.add_argument("--store", help="tracking URI of a finished smoke run (default: run one)")
+    parser.add_argument("--store", help="tracking URI of a finished run (default: run the smoke "
+                        "recipe)")
+    parser.add_argument("--experiment", default=EXPERIMENT,
+                        help="experiment in --store, e.g. warmreg-demo (default: %(default)s)")
     args = parser.parse_args()
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
@@ -97,7 +103,7 @@ def main() -> int:
     port = free_port()
     server = serve(uri, port)
     try:
-        for name, route in pages(uri).items():
+        for name, route in pages(uri, args.experiment).items():
             screenshot(browser, f"http://127.0.0.1:{port}/{route}", out / f"{name}.png")
             print(f"{name}: {out / (name + '.png')}")
     finally:
