@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -169,7 +170,8 @@ def test_validate_accepts_a_recipe_using_the_plugin(venv):
 def test_run_with_the_plugin_beside_a_broken_one(venv):
     out = _warmreg(venv, "run", "recipe.yaml")
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-4000:]
-    run_id = out.stdout.split("MLflow parent run:")[1].split()[0]
+    # the run's last lines name its MLflow parent run (the id is 32 hex digits)
+    run_id = re.search(r"MLflow parent run:? ([0-9a-f]{32})\b", out.stdout).group(1)
     results = venv[2] / ".warmreg" / "plugin-venv" / "report" / "results.parquet"
     found = json.loads(_python(venv, (
         "import json, mlflow, pandas as pd; "
