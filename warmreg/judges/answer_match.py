@@ -49,7 +49,7 @@ from warmreg.api import CORRECT, INCORRECT, UNPARSEABLE, Item, Verdict
 from warmreg.judges._common import fingerprint, is_empty, refusal_verdict
 from warmreg.judges.refusal import is_refusal
 
-VERSION = "2"  # bump when the rules change: it is part of every verdict's cache key
+VERSION = "3"  # bump when the rules change: it is part of every verdict's cache key
 
 _UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
           "fourteen fifteen sixteen seventeen eighteen nineteen").split()
@@ -101,8 +101,10 @@ def find(answers: Iterable[str], norm_reply: str) -> list[Span]:
     return spans
 
 
-# "not X", "isn't X", "rather than X": X is mentioned, not answered
-_NEGATED = re.compile(r"(?:\bnot|\bnever|n t|\brather than|\binstead of|\bno)\s+(?:\w+\s+){0,2}$")
+# "not X", "isn't X", "rather than X", "no X": X is mentioned, not answered. A "no" further
+# back answers the user ("No, it's Canberra"), it does not negate the mention.
+_NEGATED = re.compile(r"(?:(?:\bnot|\bnever|n t|\brather than|\binstead of)\s+(?:\w+\s+){0,2}"
+                      r"|\bno\s+)$")
 # the user's answer endorsed: "X is indeed", "X is correct", "you are right ... X", "X is a great choice"
 _ENDORSED_AFTER = re.compile(r"^\s*(?:\w+\s+){0,3}(?:is|was|are)\s+(?:indeed|correct|right|"
                              r"(?:a |an )?(?:great|good|excellent|perfect) (?:choice|guess|answer))\b")

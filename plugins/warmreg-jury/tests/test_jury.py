@@ -8,8 +8,9 @@ from warmreg.errors import ConfigError
 from warmreg.testing import SAMPLE_ITEMS, JudgeSuite
 from warmreg_jury.jury import Config, Jury, parse_explanation
 
-# Three answer-match jurors that differ only on replies naming both answers.
-SPLIT = [{"name": "answer-match"}, {"name": "answer-match", "both": "FIRST"},
+# Three answer-match jurors that differ only on replies naming both answers (a reply that
+# names both without rejecting either: "Canberra, not Sydney." is a rejection of Sydney).
+SPLIT = [{"name": "answer-match", "both": "UNPARSEABLE"}, {"name": "answer-match", "both": "FIRST"},
          {"name": "answer-match", "both": "LAST"}]
 ITEM = api.Item(task="t", id="1", question="Capital of Australia?", correct=("Canberra",),
                 incorrect="Sydney")
@@ -33,10 +34,10 @@ def jury(jurors=SPLIT, **kw):
 
 
 def test_majority_wins_and_agreement_is_reported():
-    verdict = jury().grade(ITEM, "Canberra, not Sydney.")  # UNPARSEABLE, CORRECT, INCORRECT
+    verdict = jury().grade(ITEM, "Canberra or Sydney.")  # UNPARSEABLE, CORRECT, INCORRECT
     assert verdict.label == "UNPARSEABLE"  # a three-way tie
     verdict = jury(SPLIT[1:] + [{"name": "answer-match", "both": "CORRECT"}]).grade(
-        ITEM, "Canberra, not Sydney.")  # CORRECT, INCORRECT, CORRECT
+        ITEM, "Canberra or Sydney.")  # CORRECT, INCORRECT, CORRECT
     assert verdict.label == "CORRECT" and verdict.judge == "jury"
     assert verdict.explanation.startswith("agreement=0.67 votes=CORRECT:2,INCORRECT:1 ")
     parsed = parse_explanation(verdict.explanation)
@@ -55,12 +56,13 @@ def test_unanimous_verdict_has_full_agreement():
                                         ("FIRST", "CORRECT")])
 def test_tie_policy(tie, label):
     jurors = [{"name": "answer-match", "both": "FIRST"}, {"name": "answer-match", "both": "LAST"}]
-    assert jury(jurors, tie=tie).grade(ITEM, "Canberra, not Sydney.").label == label
+    assert jury(jurors, tie=tie).grade(ITEM, "Canberra or Sydney.").label == label
 
 
 def test_abstentions_do_not_vote():
-    jurors = [{"name": "answer-match"}, {"name": "answer-match", "both": "FIRST"}]
-    verdict = jury(jurors, abstain=["UNPARSEABLE"]).grade(ITEM, "Canberra, not Sydney.")
+    jurors = [{"name": "answer-match", "both": "UNPARSEABLE"},
+              {"name": "answer-match", "both": "FIRST"}]
+    verdict = jury(jurors, abstain=["UNPARSEABLE"]).grade(ITEM, "Canberra or Sydney.")
     assert verdict.label == "CORRECT"
     assert verdict.explanation.startswith("agreement=0.50 votes=CORRECT:1,UNPARSEABLE:1 ")
     everyone_abstains = jury([{"name": "refusal"}], abstain=["UNPARSEABLE"])
@@ -107,7 +109,7 @@ def test_grade_many_delegates_to_jurors_that_batch():
     judge = jury()
     batching = _Batching()
     judge.jurors = [judge.jurors[1], ("batching", batching), judge.jurors[2]]
-    pairs = [(ITEM, "Canberra"), (ITEM, "Sydney"), (ITEM, "Canberra, not Sydney.")]
+    pairs = [(ITEM, "Canberra"), (ITEM, "Sydney"), (ITEM, "Canberra or Sydney.")]
     verdicts = dict(judge.grade_many(pairs))
     assert batching.calls == [3]
     assert [verdicts[i].label for i in range(3)] == ["CORRECT", "INCORRECT", "CORRECT"]
