@@ -39,8 +39,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from warmreg.api import Generation, GenerationParams, Message, ModelVariant, content_hash
 from warmreg.errors import WarmregError
-from warmreg.secrets import excerpt, install, register
-from warmreg.secrets import scrub as scrub_secrets
+from warmreg.secrets import excerpt, install, register, scrub
 
 log = logging.getLogger(__name__)
 
@@ -242,14 +241,6 @@ def hold_key(key: str | None) -> None:
         install()
 
 
-def scrub(text: str, key: str | None) -> str:
-    """``text`` safe to show: ``key`` (registered from now on) and every other registered
-    secret or Authorization value masked. Every message that leaves a client that holds a
-    key (this backend, the fine-tuning trainer) passes through here."""
-    register(key)
-    return scrub_secrets(text)
-
-
 def backoff_delay(base_s: float, max_s: float, attempt: int) -> float:
     """Delay before retry ``attempt + 1``: ``base_s`` doubled per try up to ``max_s``,
     the upper half jittered so that many clients do not retry in step."""
@@ -302,7 +293,7 @@ def _parse(raw: bytes) -> Generation:
         raise _Transient(f"malformed reply ({type(exc).__name__}: {excerpt(str(exc), 100)}): "
                          f"{body!r}") from None
     usage = reply.get("usage") or {}
-    return Generation(text=scrub_secrets(text), n_prompt_tokens=int(usage.get("prompt_tokens") or 0),
+    return Generation(text=scrub(text), n_prompt_tokens=int(usage.get("prompt_tokens") or 0),
                       n_new_tokens=int(usage.get("completion_tokens") or 0),
                       finish_reason="length" if choice.get("finish_reason") == "length" else "stop",
                       served_model=str(reply.get("model") or ""),

@@ -42,6 +42,7 @@ from warmreg.api import ModelSpec, ModelVariant, TrainEnv
 from warmreg.errors import WarmregError
 from warmreg.files import write_json_atomic
 from warmreg.keys import SERVED_MODEL_FILE, content_hash, variant_fingerprint
+from warmreg.secrets import scrub
 from warmreg.trainers.common import InvalidConfig
 
 log = logging.getLogger(__name__)
@@ -331,12 +332,11 @@ class _Api:
     def __init__(self, config: Config):
         import openai
 
-        from warmreg.backends.openai import hold_key, no_auth_headers, scrub
+        from warmreg.backends.openai import hold_key, no_auth_headers
 
         self.config = config
         key = (os.environ.get(config.api_key_env) or "").strip() or None
-        hold_key(key)
-        self._scrub = lambda text: scrub(text, key)
+        hold_key(key)  # every message below goes through warmreg.secrets.scrub
         self._auth = no_auth_headers(key)
         self._openai = openai.OpenAI(base_url=config.base_url.rstrip("/"), api_key=key or "unused",
                                      timeout=config.timeout_s, max_retries=0)
@@ -376,13 +376,13 @@ class _Api:
                 return call()
             except openai.APIStatusError as exc:
                 if exc.status_code != 429 and exc.status_code < 500 or attempt == c.max_retries:
-                    raise WarmregError(self._scrub(
+                    raise WarmregError(scrub(
                         f"{c.base_url}: fine-tuning API answered HTTP {exc.status_code}: "
                         f"{exc.message}")) from None
                 delay = retry_after(exc.response.headers.get("Retry-After"))
             except openai.APIConnectionError as exc:
                 if attempt == c.max_retries:
-                    raise WarmregError(self._scrub(f"{c.base_url}: {exc.__cause__ or exc}")) from None
+                    raise WarmregError(scrub(f"{c.base_url}: {exc.__cause__ or exc}")) from None
                 delay = None
             wait = delay if delay is not None else backoff_delay(c.backoff_s, c.max_backoff_s, attempt)
             log.info("fine-tuning API: retry %d/%d in %.2fs", attempt + 1, c.max_retries, wait)
