@@ -13,7 +13,8 @@ Each suite loads the plugin through the registry exactly as a recipe does (so th
 plugin's distribution must be installed) and checks the contract in
 :mod:`warmreg.api`. Every test calls a ``check_*`` function, public here so a plugin's
 tests can also run one check on its own. See ``docs/plugin-guide.md`` and the example
-distribution ``plugins/template``.
+distribution ``plugins/template``. :mod:`.env` has the fixture that keeps a plugin's tests'
+MLflow store and cache out of the working tree.
 """
 
 from warmreg.testing.checks import (build_config, check_config_class, check_documented,
