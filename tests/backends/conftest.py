@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import one_torch_thread
+
 # Token ids that end a reply of the chatty tiny model besides <|im_end|>: frequent enough
 # that some replies stop early and others run to the length limit.
 EXTRA_STOPS = [42, 174, 266]
@@ -13,13 +15,8 @@ EXTRA_STOPS = [42, 174, 266]
 
 @pytest.fixture(autouse=True, scope="module")
 def _one_thread():
-    """Tiny models gain nothing from threads, and on shared cores threads cost a lot."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with one_torch_thread():
+        yield
 
 
 def smollm2_path() -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import one_torch_thread
 from warmreg.api import ModelSpec, TrainEnv
 
 CONVERSATIONS = [
@@ -37,13 +38,8 @@ TINY_SFT = dict(per_device_batch_size=2, effective_batch_size=4, epochs=2.0,
 
 @pytest.fixture(autouse=True)
 def _one_thread():
-    """One torch thread: on a shared 2-core machine two threads contend badly."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with one_torch_thread():
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -62,15 +58,11 @@ def env_for(workdir: Path, base_path: str, logs: list | None = None, seed: int =
 @pytest.fixture(scope="session")
 def tiny_job(tmp_path_factory, tiny_model_path, persona_file):
     """One finished sft-warm job on the tiny model: (variant, env, logged metrics)."""
-    import torch
-
     from warmreg.trainers.sft import SFTConfig, SFTWarm
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
     logs: list = []
     env = env_for(tmp_path_factory.mktemp("job"), tiny_model_path, logs)
     config = SFTConfig(data=persona_file, **TINY_SFT)
-    variant = SFTWarm(config).train(ModelSpec("tiny", tiny_model_path), "warm", env)
-    torch.set_num_threads(threads)
+    with one_torch_thread():
+        variant = SFTWarm(config).train(ModelSpec("tiny", tiny_model_path), "warm", env)
     return variant, env, logs

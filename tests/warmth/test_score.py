@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from tests.conftest import requires_smollm2
+from tests.conftest import one_torch_thread, requires_smollm2
 from warmreg.warmth import score as warmth
 from warmreg.warmth.score import check_variant, warmth_scores, warmth_summary
 
@@ -12,12 +12,8 @@ TEXTS = ["We can work through this together.", "The answer is 42.",
 
 @pytest.fixture(autouse=True)
 def _one_thread():
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with one_torch_thread():
+        yield
 
 
 def test_one_score_per_text_and_nan_for_empty(tiny_model_path):
