@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from warmreg.api import (CORRECT, ENDPOINT_ERROR, UNPARSEABLE, Generation, GenerationParams, Item,
@@ -90,19 +89,3 @@ def test_the_store_refuses_an_endpoint_error_verdict(tmp_path):
     with Store(tmp_path / "s.sqlite") as store:
         store.put_verdict("k", Verdict(ENDPOINT_ERROR, "llm", "judge backend error: HTTP 500"))
         assert store.verdicts(["k"]) == {}
-
-
-def test_upgrade_deletes_judge_endpoint_failures_an_earlier_version_cached(tmp_path):
-    path = tmp_path / "s.sqlite"
-    with Store(path) as store:
-        store.put_verdict("error", Verdict(UNPARSEABLE, "llm", "judge backend error: "))
-        store.put_verdict("genuine", Verdict(UNPARSEABLE, "llm", "lorem ipsum"))
-        store.put_verdict("ok", Verdict(CORRECT, "llm", "VERDICT: CORRECT"))
-    db = sqlite3.connect(path)  # as layout 2 left it
-    db.execute("UPDATE info SET value = '2' WHERE name = 'layout'")
-    db.commit()
-    db.close()
-    with Store(path) as store:
-        assert store.upgraded_from == 2
-        assert "judged again" in store.upgrade_message()
-        assert set(store.verdicts(["error", "genuine", "ok"])) == {"genuine", "ok"}

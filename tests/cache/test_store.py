@@ -2,7 +2,7 @@
 
 import sqlite3
 
-from warmreg.api import Generation, Verdict
+from warmreg.api import CORRECT, UNPARSEABLE, Generation, Verdict
 from warmreg.cache.store import Store
 
 
@@ -56,18 +56,18 @@ def test_each_put_is_committed_immediately(tmp_path):
     store.close()
 
 
+def _as_left_by_an_earlier_layout(path, sql: str) -> None:
+    db = sqlite3.connect(path)
+    db.execute(sql)
+    db.commit()
+    db.close()
+
+
 def test_a_store_from_the_earlier_layout_is_upgraded_with_a_message(tmp_path):
-    import sqlite3
-
-    from warmreg.api import Generation
-
     path = tmp_path / "old.sqlite"
     with Store(path) as store:
         store.put_generation("k", Generation("kept"))
-    db = sqlite3.connect(path)  # as the earlier layout left it: no info table
-    db.execute("DROP TABLE info")
-    db.commit()
-    db.close()
+    _as_left_by_an_earlier_layout(path, "DROP TABLE info")  # layout 1 had no info table
     with Store(path) as store:
         assert store.upgraded_from == 1
         assert "checkpoint fingerprints" in store.upgrade_message()
@@ -76,3 +76,16 @@ def test_a_store_from_the_earlier_layout_is_upgraded_with_a_message(tmp_path):
         assert store.upgrade_message() is None  # said once
     with Store(tmp_path / "new.sqlite") as store:
         assert store.upgrade_message() is None
+
+
+def test_upgrade_deletes_judge_endpoint_failures_an_earlier_version_cached(tmp_path):
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        store.put_verdict("error", Verdict(UNPARSEABLE, "llm", "judge backend error: "))
+        store.put_verdict("genuine", Verdict(UNPARSEABLE, "llm", "lorem ipsum"))
+        store.put_verdict("ok", Verdict(CORRECT, "llm", "VERDICT: CORRECT"))
+    _as_left_by_an_earlier_layout(path, "UPDATE info SET value = '2' WHERE name = 'layout'")
+    with Store(path) as store:
+        assert store.upgraded_from == 2
+        assert "judged again" in store.upgrade_message()
+        assert set(store.verdicts(["error", "genuine", "ok"])) == {"genuine", "ok"}
