@@ -1,9 +1,9 @@
 """The one scrubber: no API key leaves warmreg in a message, a log line or an error.
 
-A secret is registered where it is read (:func:`register`: the ``openai`` backend reads
-its key from the environment); :func:`scrub` replaces every registered secret, and the
-value of any ``Authorization`` header or ``Bearer`` token whatever it holds, with
-``***``. It is applied at the two boundaries text crosses:
+A secret is registered where it is read (:func:`hold`: the ``openai`` backend and the
+fine-tuning trainer read their key from the environment); :func:`scrub` replaces every
+registered secret, and the value of any ``Authorization`` header or ``Bearer`` token
+whatever it holds, with ``***``. It is applied at the two boundaries text crosses:
 
 - the endpoint boundary: every text the ``openai`` backend returns, raises or logs
   (replies, server messages, reply bodies, exception text) is scrubbed *before* it is
@@ -42,6 +42,15 @@ def register(secret: str | None) -> None:
     if secret and secret.strip():
         with _lock:
             _secrets.update({secret, secret.strip()})
+
+
+def hold(secret: str | None) -> None:
+    """Before a client that holds ``secret`` sends anything: register it and scrub every
+    log record of the process (:func:`install`), since an HTTP stack logs status lines whose
+    reason phrase an endpoint may fill with the key. Nothing is done for a blank secret."""
+    if secret and secret.strip():
+        register(secret)
+        install()
 
 
 def scrub(text: str) -> str:

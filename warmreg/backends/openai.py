@@ -39,7 +39,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from warmreg.api import Generation, GenerationParams, Message, ModelVariant, content_hash
 from warmreg.errors import WarmregError
-from warmreg.secrets import excerpt, install, register, scrub
+from warmreg.secrets import excerpt, hold, scrub
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ class _Client:
 
     def __init__(self, config: Config, key: str | None):
         self.config, self._key = config, key
-        hold_key(key)
+        hold(key)
         self.url = config.base_url.rstrip("/") + "/chat/completions"
         self.last_error = ""
         self.stopped = threading.Event()  # set when the run ends: stop retrying
@@ -230,15 +230,6 @@ class _Client:
     def _message(self, text: str) -> str:
         """Text that may leave the client (logs, errors): scrubbed, then cut."""
         return excerpt(text, 600)
-
-
-def hold_key(key: str | None) -> None:
-    """Before a client that holds ``key`` sends anything: the key is registered with the
-    scrubber and every log record of the process is scrubbed (the HTTP stack logs status
-    lines, whose reason phrase an endpoint may fill with the key)."""
-    if key:
-        register(key)
-        install()
 
 
 def backoff_delay(base_s: float, max_s: float, attempt: int) -> float:

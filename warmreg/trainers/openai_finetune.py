@@ -42,7 +42,7 @@ from warmreg.api import ModelSpec, ModelVariant, TrainEnv
 from warmreg.errors import WarmregError
 from warmreg.files import write_json_atomic
 from warmreg.keys import SERVED_MODEL_FILE, content_hash, variant_fingerprint
-from warmreg.secrets import scrub
+from warmreg.secrets import hold, scrub
 from warmreg.trainers.common import InvalidConfig
 
 log = logging.getLogger(__name__)
@@ -332,11 +332,11 @@ class _Api:
     def __init__(self, config: Config):
         import openai
 
-        from warmreg.backends.openai import hold_key, no_auth_headers
+        from warmreg.backends.openai import no_auth_headers
 
         self.config = config
         key = (os.environ.get(config.api_key_env) or "").strip() or None
-        hold_key(key)  # every message below goes through warmreg.secrets.scrub
+        hold(key)  # every message below goes through scrub
         self._auth = no_auth_headers(key)
         self._openai = openai.OpenAI(base_url=config.base_url.rstrip("/"), api_key=key or "unused",
                                      timeout=config.timeout_s, max_retries=0)
