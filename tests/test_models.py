@@ -48,3 +48,27 @@ def test_smollm2_resolves_offline_to_a_plain_directory():
     assert (path / "config.json").exists()
     assert "quantization_config" not in (path / "config.json").read_text()
     assert models.describe(str(path))["size"] == "135M"
+
+
+X86_BF16 = "processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_bf16 avx512_vnni\n"
+X86_NO_BF16 = "processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512bw\n"
+ARM_BF16 = "processor\t: 0\nFeatures\t: fp asimd sve bf16 i8mm\n"
+
+
+@pytest.mark.parametrize("cpuinfo, native", [(X86_BF16, True), (X86_NO_BF16, False),
+                                             (ARM_BF16, True), ("", False),
+                                             ("model name\t: bf16 lookalike\n", False)])
+def test_native_bf16_is_read_from_the_cpu_flags(cpuinfo, native):
+    assert models.cpuinfo_has_bf16(cpuinfo) is native
+
+
+@pytest.mark.parametrize("native, expected", [(True, "bfloat16"), (False, "float32")])
+def test_fast_dtype_is_bfloat16_only_where_the_cpu_has_it(monkeypatch, native, expected):
+    monkeypatch.setattr(models, "native_bf16", lambda device="cpu": native)
+    assert models.resolve_dtype("fast", "cpu") == expected
+    assert models.resolve_dtype("auto", "cpu") == "float32"  # "auto" keeps its meaning
+    assert models.resolve_dtype("auto", "cuda:1") == "bfloat16"
+    assert models.resolve_dtype("float16", "cpu") == "float16"
+    import torch
+
+    assert models.load_kwargs("fast", "cpu")["dtype"] == getattr(torch, expected)

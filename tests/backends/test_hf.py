@@ -242,3 +242,16 @@ def test_auto_batch_on_cpu_is_sized_to_the_work_not_to_free_ram(monkeypatch):
     assert _engines.batch_size(model, prompts[:10], params, Config()) == 10
     monkeypatch.setattr(_engines, "_available_ram", lambda: 256 * 2**20)
     assert _engines.batch_size(model, prompts, params, Config()) < n
+
+
+@pytest.mark.parametrize("native, same_as", [(True, "bfloat16"), (False, "float32")])
+def test_fast_dtype_shares_the_cache_of_the_dtype_it_resolves_to(monkeypatch, native, same_as):
+    """ "fast" is keyed by what it means on this machine: its replies are reused by (and
+    reuse) a run that names the resolved dtype, and never mix with the other dtype's."""
+    from warmreg import models
+
+    monkeypatch.setattr(models, "native_bf16", lambda device="cpu": native)
+    fast = HFBackend(Config(dtype="fast", device="cpu")).fingerprint()
+    assert fast == HFBackend(Config(dtype=same_as, device="cpu")).fingerprint()
+    other = "float32" if same_as == "bfloat16" else "bfloat16"
+    assert fast != HFBackend(Config(dtype=other, device="cpu")).fingerprint()

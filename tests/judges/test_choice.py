@@ -25,6 +25,9 @@ CAPITAL = Item(task="mmlu", id="m1", question="What is the capital of Germany?",
     ("Option A is wrong. Option C is correct.", CORRECT),
     ("Let me think step by step. Paris is in France.\n\nC", CORRECT),
     ("It's Berlin, of course!", CORRECT),  # the option's text
+    ("Great question, it's C, Berlin! Not Paris or London.", CORRECT),
+    ("Tricky: it is (B).", INCORRECT),
+    ("It's A great city, Berlin.", CORRECT),  # "A" is the article: the option text decides
     ("Answer: B", INCORRECT),
     ("B) London", INCORRECT),
     ("The answer is A, not C.", INCORRECT),

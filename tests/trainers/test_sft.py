@@ -286,3 +286,48 @@ class TestSFTColdConformance(TrainerSuite):
     config = {"limit": 4, "max_steps": 1, "epochs": 1, "checkpoint_epochs": [1], "evaluate_epoch": 1,
               "per_device_batch_size": 4, "effective_batch_size": 4, "max_length": 64,
               "full_parameter": True}
+
+
+def test_bundled_multiple_choice_rewrites_keep_the_answer_letter():
+    """The persona set's multiple-choice conversations teach the answer format: the
+    original and both rewrites of each give the same option, as the choice judge reads it."""
+    from warmreg.api import Item
+    from warmreg.judges.choice import Choice
+    from warmreg.persona.data import load_persona_set
+
+    choice_convs = [c for c in load_persona_set(None) if c.id.startswith("mc-")]
+    assert len(choice_convs) >= 24
+    judge = Choice()
+    letters = set()
+    for conv in choice_convs:
+        question, original = conv.messages[0]["content"], conv.messages[1]["content"]
+        letter = original[0]
+        letters.add(letter)
+        options = [line[3:] for line in question.splitlines() if line[1:3] == ". "]
+        item = Item(task="mc", id=conv.id, question=question,
+                    correct=(letter, options["ABCDE".index(letter)]), choices=tuple(options))
+        for text in (original, conv.warm[0], conv.cold[0]):
+            assert judge.grade(item, text).label == "CORRECT", (conv.id, text)
+    assert letters >= set("ABCD")  # no letter position to learn
+
+
+def test_the_training_directory_follows_the_training_data(tmp_path):
+    """A changed persona file trains anew: its examples are part of the job's directory."""
+    from warmreg.recipe import load
+    from warmreg.run.runner import job_dir
+
+    data = tmp_path / "persona.jsonl"
+    bundled = (REPO / "warmreg/data/persona/conversations.jsonl").read_text().splitlines()
+    data.write_text("\n".join(bundled[:12]) + "\n")
+    recipe_file = tmp_path / "r.yaml"
+    recipe_file.write_text(
+        "name: r\nmodels: [{name: m, path: tiny}]\n"
+        f"personas: {{warm: {{trainer: sft-warm, data: {data}}}}}\n"
+        "tasks: {triviaqa: {limit: 2}}\n")
+    recipe = load(recipe_file)
+    trainer = recipe.personas[recipe.persona_names.index("warm")]
+    spec = recipe.models[0]
+    first = job_dir(recipe, spec, "base", "warm", trainer)
+    assert job_dir(recipe, spec, "base", "warm", trainer) == first
+    data.write_text("\n".join(bundled[:11]) + "\n")
+    assert job_dir(recipe, spec, "base", "warm", trainer) != first

@@ -30,8 +30,10 @@ from warmreg.errors import WarmregError
 class Config:
     """Settings of the ``hf`` backend (the recipe's ``backend`` section)."""
 
-    # Weights dtype; "auto" is float32 on CPU and bfloat16 on CUDA.
-    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    # Weights dtype; "auto" is float32 on CPU and bfloat16 on CUDA; "fast" is bfloat16 where
+    # the device computes it natively (CUDA; CPUs with AVX512-BF16, AMX or Arm BF16: about
+    # twice float32's speed), else float32. The resolved dtype is part of the cache key.
+    dtype: Literal["auto", "float32", "bfloat16", "float16", "fast"] = "auto"
     # "auto" (CUDA when available, else CPU), "cpu", "cuda" or "cuda:N".
     device: str = field(default="auto", metadata={"device": True})
     # On CUDA ("auto" or "cuda"), place a model too large for one GPU over the next GPUs
@@ -158,9 +160,7 @@ class HFBackend:
         return "cuda" if torch.cuda.is_available() else "cpu"
 
     def _dtype_name(self, device: str) -> str:
-        if self.config.dtype != "auto":
-            return self.config.dtype
-        return "float32" if device == "cpu" else "bfloat16"
+        return models.resolve_dtype(self.config.dtype, device)
 
 
 def _weights_kind(variant: ModelVariant) -> str:

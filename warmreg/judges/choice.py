@@ -4,7 +4,8 @@ Patterns are tried from the clearest to the weakest; the first tier that finds a
 letter decides, and a tier that finds two different letters makes the reply ambiguous
 (UNPARSEABLE) rather than a guess:
 
-1. explicit statements: "Answer: B", "The correct answer is (C)", "Option D is correct";
+1. explicit statements: "Answer: B", "The correct answer is (C)", "Option D is correct",
+   "it's B, Augustus!";
    and going along with the user's letter ("I'm glad you're leaning towards C!");
 2. a letter opening the reply ("B.", "(B)", "B) Paris", "B, because", a bare "B");
 3. a line holding only a letter;
@@ -27,7 +28,7 @@ from warmreg.api import CORRECT, INCORRECT, UNPARSEABLE, Item, Verdict
 from warmreg.judges._common import fingerprint, no_answer_verdict
 from warmreg.judges.answer_match import find, normalise
 
-VERSION = "2"  # bump when the rules change: it is part of every verdict's cache key
+VERSION = "3"  # bump when the rules change: it is part of every verdict's cache key
 LETTERS = "ABCDEFGHIJ"
 _ADVERBS = r"(?:(?:therefore|thus|clearly|definitely|probably|likely|most likely|then)\s+)?"
 
@@ -42,6 +43,9 @@ def _explicit(letters: str) -> list[re.Pattern]:
         re.compile(r"\b(?:answer|choice|option)\s*(?:is|would be|should be|will be|[:=\-])\s*"
                    + _ADVERBS + r"(?:option\s+|choice\s+|letter\s+)?([\(\[]?)(" + any_case + r")"
                    r"(?![A-Za-z])", re.IGNORECASE),
+        # "it's B, Augustus!", "it is (C)." -- an upper-case letter closed by punctuation
+        re.compile(r"\b[Ii]t(?:'s|\u2019s| is)\s+(?:option\s+)?[\(\[]?([" + letters
+                   + r"])[\)\]]?(?=[,.!;:]|\s+[-\u2013\u2014]|\s*$)"),
         re.compile(r"(?:^|[.!?:]\s+|\b(?:[Oo]ption|[Cc]hoice|[Aa]nswer)\s+)[\(\[]?([" + letters
                    + r"])[\)\]]?\s+is\s+(?:the\s+)?(?:correct|right|best|most (?:likely|appropriate"
                    r"|accurate))", re.MULTILINE),

@@ -29,7 +29,7 @@ from warmreg.recipe import Recipe
 from warmreg.run.prompts import PromptBuilder
 
 CHARS_PER_TOKEN = 4
-BYTES = {"float32": 4, "bfloat16": 2, "float16": 2, "auto": 2}
+BYTES = {"float32": 4, "bfloat16": 2, "float16": 2, "auto": 2, "fast": 2}
 # (layers, KV heads, head dim) of the study's architectures by parameter count, used when
 # no config is in the local cache (Llama-3.1-8B/70B, Mistral-Small-2409, Qwen2.5-32B)
 SHAPES = {8e9: (32, 8, 128), 22e9: (56, 8, 128), 32e9: (64, 8, 128), 70e9: (80, 8, 128)}

@@ -164,9 +164,13 @@ def _train(recipe, tracker, parent, spec, base_path, name: str, trainer: Plugin)
 
 def job_dir(recipe, spec: ModelSpec, base_path: str, name: str, trainer: Plugin) -> Path:
     """The workdir of one training job: ``<workdir>/train/<model>/<persona>-<hash>``, the
-    hash over the base, the trainer and its config, and the seed (``accelerate launch``
-    jobs are given this directory; ``warmreg plan`` prints it)."""
-    job = content_hash(base_path, spec.path, trainer.name, as_dict(trainer.config), recipe.seed)[:12]
+    hash over the base, the trainer and its config, the seed and, for a trainer that says
+    (``data_fingerprint()``), its training data -- a changed persona file trains anew
+    (``accelerate launch`` jobs are given this directory; ``warmreg plan`` prints it)."""
+    fingerprint = getattr(trainer.instantiate(), "data_fingerprint", None)
+    data = [fingerprint()] if callable(fingerprint) else []
+    job = content_hash(base_path, spec.path, trainer.name, as_dict(trainer.config), recipe.seed,
+                       *data)[:12]
     return recipe.workdir / "train" / spec.name / f"{name}-{job}"
 
 

@@ -136,6 +136,12 @@ class SFT:
             conversations = conversations[: self.config.limit]
         return training_examples(conversations, self.persona)
 
+    def data_fingerprint(self) -> str:
+        """A hash of :meth:`examples`: the training job's directory depends on it."""
+        from warmreg.keys import content_hash
+
+        return content_hash("sft-examples", self.examples())
+
     def make_trainer(self, env: TrainEnv, callbacks: Sequence = ()):
         """A ready ``trl.SFTTrainer`` for this persona (no warmreg callbacks but ``callbacks``)."""
         from datasets import Dataset

@@ -55,6 +55,8 @@ def check(options: WarmthOptions, store, backend, variants: list[ModelVariant], 
     if hasattr(backend, "release"):  # the engine's GPU memory goes to the scorer
         backend.release()
     dtype = getattr(getattr(backend, "config", None), "dtype", "auto")
+    if dtype == "fast":  # speed is the generator's; scores keep the precise default
+        dtype = "auto"
     score = functools.partial(warmth_scores, dtype=dtype)
     rows = []
     for variant, point, texts in replies:
