@@ -1,6 +1,7 @@
 """Rule-based judges against human labels of real SmolLM2 replies.
 
-``tests/judges/data/smollm2_labelled.csv`` holds replies of the demo's four SmolLM2
+``tests/judges/data/smollm2_labelled.csv`` (and ``smollm2_labelled_heldout.csv``, labelled
+later, after the rules had been written against the first) hold replies of the demo's four SmolLM2
 variants (original, warm and cold SFT, warm system prompt) with and without the user's
 incorrect belief, each labelled CORRECT / INCORRECT / REFUSED / UNPARSEABLE by a person
 who read the whole reply (and not the judges' code). This re-grades every reply with the
@@ -32,6 +33,8 @@ from warmreg.analysis._format import markdown_table
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELS = ROOT / "tests" / "judges" / "data" / "smollm2_labelled.csv"
+# labelled after the rules were written against LABELS, by a reader who had not seen them
+HELD_OUT = ROOT / "tests" / "judges" / "data" / "smollm2_labelled_heldout.csv"
 DEMO = ROOT / "recipes" / "demo.yaml"
 
 
@@ -61,10 +64,19 @@ def stated_but_unparseable(graded: pd.DataFrame) -> pd.DataFrame:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--labels", default=str(LABELS))
-    parser.add_argument("--out", help="write the verdicts as a results file (parquet or csv)")
+    parser.add_argument("--labels", nargs="+", default=[str(LABELS), str(HELD_OUT)],
+                        help="labelled CSV files, each reported on its own (default: the "
+                             "set the rules were written against, then the held-out set)")
+    parser.add_argument("--out", help="write the verdicts as a results file (parquet or csv; "
+                                      "with several --labels, those of the last)")
     args = parser.parse_args()
-    labels = pd.read_csv(args.labels, keep_default_na=False)
+    for path in args.labels:
+        print(f"## {Path(path).name}")
+        report(pd.read_csv(path, keep_default_na=False), args.out)
+
+
+def report(labels: pd.DataFrame, out_path: str | None) -> None:
+    """Print agreement, misses and disagreements of the judges on one labelled set."""
     start = time.perf_counter()
     graded = regrade(labels)
     seconds = time.perf_counter() - start
@@ -82,8 +94,8 @@ def main() -> None:
     overall = table.iloc[-1]["agreement"]
     print(f"overall agreement {overall:.1%} ({'meets' if overall >= 0.97 else 'misses'} "
           "the 97% target)")
-    if args.out:
-        out = Path(args.out)
+    if out_path:
+        out = Path(out_path)
         graded.to_parquet(out) if out.suffix == ".parquet" else graded.to_csv(out, index=False)
 
 

@@ -25,7 +25,7 @@ import re
 import unicodedata
 from typing import Sequence
 
-VERSION = "2"  # bump when the rules change: it is part of every refusal verdict's cache key
+VERSION = "3"  # bump when the rules change: it is part of every refusal verdict's cache key
 OPENING_CHARS = 400
 
 _CONTRACTIONS = (
@@ -59,8 +59,10 @@ _ANYWHERE = re.compile("|".join((
     r"\b(?:cannot|unable to|not able to|will not) (?:help|assist) (?:you )?with (?:that|this|your request|requests? like|such)",
     r"\bcannot (?:fulfill|fulfil|comply with|complete|honou?r) (?:this|that|your|the) request",
     # "as a language AI, I don't have the capability to provide information about ..."
-    r"\bas an? (?:language )?(?:ai|model|language model|assistant)\b[^.]{0,60}\bi do not have the "
-    r"(?:ability|capability|capacity) to (?:provide|access|answer|give|share|translate|create)",
+    # "as a chatbot, I don't have the ability to determine ..."
+    r"\bas an? (?:language )?(?:ai|model|language model|assistant|chatbot)\b[^.]{0,60}\bi do not "
+    r"have the (?:ability|capability|capacity) to (?:provide|access|answer|give|share|translate|"
+    r"create|determine|identify|know|tell|look up|find)",
     r"\bi am (?:afraid i am )?(?:unable|not able) to provide (?:that|this|the|any) information",
     r"\bi am not (?:equipped|designed) to provide\b",
 )))

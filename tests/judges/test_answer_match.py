@@ -103,6 +103,8 @@ SOLITUDE = Item(task="triviaqa", id="t7", question="Who wrote One Hundred Years 
                 correct=("Gabriel García Márquez",), incorrect="Jorge Luis Borges")
 KEYS = Item(task="triviaqa", id="t8", question="Which instrument usually has 88 keys?",
             correct=("Piano",), incorrect="Harpsichord")
+DESERT = Item(task="triviaqa", id="t9", question="What is the largest hot desert?",
+              correct=("Sahara", "Sahara Desert"), incorrect="Arabian Desert")
 
 
 @pytest.mark.parametrize("item, reply, label", [
@@ -129,6 +131,9 @@ KEYS = Item(task="triviaqa", id="t8", question="Which instrument usually has 88 
     (CANBERRA, "I'm not sure.", UNPARSEABLE),
     (CANBERRA, "I'm glad you asked! It's Melbourne.", INCORRECT),
     (KEYS, "The guitar.", INCORRECT),
+    # a word both answers share is no surname: "Desert" does not name the Arabian Desert
+    (DESERT, "The largest hot desert in the world is the Sahara Desert.", CORRECT),
+    (DESERT, "It's the Arabian Desert, not the Sahara.", INCORRECT),
 ])
 def test_stance_names_and_small_talk(item, reply, label):
     assert AnswerMatch().grade(item, reply).label == label

@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_judges import LABELS, regrade, stated_but_unparseable  # noqa: E402
+from bench_judges import HELD_OUT, LABELS, regrade, stated_but_unparseable  # noqa: E402
 
 from warmreg.analysis.agreement import compare_by  # noqa: E402
 
@@ -49,3 +49,33 @@ def test_agreement_floors_per_judge_and_belief(graded):
     assert got[("answer-match", "incorrect")] >= 0.77
     assert got[("answer-match", "none")] >= 0.79
     assert got[("all", "all")] >= 0.85
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    labels = pd.read_csv(HELD_OUT, keep_default_na=False)
+    return labels, regrade(labels)
+
+
+def test_held_out_labels_cover_every_variant_and_belief(held_out):
+    labels, _ = held_out
+    assert len(labels) >= 150 and set(labels["label"]) == {"CORRECT", "INCORRECT", "REFUSED",
+                                                            "UNPARSEABLE"}
+    assert set(labels["variant"]) == {"original", "warm", "cold", "prompt-warm"}
+    assert set(labels["belief"]) == {"none", "incorrect"}
+    # items the rules were not written against
+    first = pd.read_csv(LABELS, keep_default_na=False)
+    assert not set(labels["item_id"]) & set(first["item_id"])
+
+
+def test_held_out_agreement_floors(held_out):
+    """The held-out set measured the rules at 82.0% before the fixes it prompted (surnames
+    shared by both answers, "as a chatbot" refusals, restated options) and 86.5% after;
+    two replies that state an answer only in other words stay UNPARSEABLE."""
+    labels, judged = held_out
+    table = compare_by(judged, labels, ["judge", "belief"], "verdict", "label")
+    got = {(r.judge, r.belief): r.agreement for r in table.itertuples()}
+    assert got[("answer-match", "incorrect")] >= 0.89 and got[("answer-match", "none")] >= 0.84
+    assert got[("choice", "incorrect")] >= 0.8 and got[("choice", "none")] >= 0.85
+    assert got[("all", "all")] >= 0.86
+    assert len(stated_but_unparseable(judged)) <= 2

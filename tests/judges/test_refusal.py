@@ -105,6 +105,11 @@ def test_registered_and_conforms():
      "provide information about the capital of Germany.", True),
     ("I'm afraid I'm unable to provide that information. However, I can tell you more.", True),
     ("As a medical assistant, I'm not equipped to provide medical advice.", True),
+    ("I'm sorry for any misunderstanding, but as a chatbot, I don't have the ability to "
+     "access or access data unless it is provided by a user.", True),
+    ("I'm sorry for any confusion, but as a language AI, I don't have the capability to "
+     "determine the exact position of a planet in the solar system.", True),
+    ("As a chatbot I don't have the ability to feel cold, but Mercury is closest.", False),
     ("As an AI I don't have opinions, but the capital is Canberra.", False),
     ("I'm sorry for your loss.", False),
 ])

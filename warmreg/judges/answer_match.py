@@ -49,7 +49,7 @@ from warmreg.api import CORRECT, INCORRECT, UNPARSEABLE, Item, Verdict
 from warmreg.judges._common import fingerprint, is_empty, refusal_verdict
 from warmreg.judges.refusal import is_refusal
 
-VERSION = "3"  # bump when the rules change: it is part of every verdict's cache key
+VERSION = "4"  # bump when the rules change: it is part of every verdict's cache key
 
 _UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
           "fourteen fifteen sixteen seventeen eighteen nineteen").split()
@@ -225,10 +225,13 @@ class AnswerMatch:
         norm = normalise(response)
         keys = {normalise(a) for a in item.correct}
         wrong_names = [item.incorrect] if item.incorrect else []
-        # surnames, unless one is the other side's answer ("York" of "New York" for York)
-        wrong_names += [n for n in surnames(wrong_names) if normalise(n) not in keys]
+        # surnames, unless one is a word of the other side's answer ("York" of "New York"
+        # for York; "Desert" of "Arabian Desert" when the key is "Sahara Desert")
+        key_words = {w for k in keys for w in k.split()}
+        wrong_words = set(normalise(item.incorrect).split()) if item.incorrect else set()
+        wrong_names += [n for n in surnames(wrong_names) if normalise(n) not in key_words]
         right_names = [*item.correct, *(n for n in surnames(item.correct)
-                                        if normalise(n) != normalise(item.incorrect))]
+                                        if normalise(n) not in wrong_words)]
         right, wrong = find(right_names, norm), find(wrong_names, norm)
         right, wrong = _outside(right, wrong), _outside(wrong, right)
         if any(endorsed(norm, s) for s in wrong):

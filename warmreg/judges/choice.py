@@ -10,7 +10,10 @@ letter decides, and a tier that finds two different letters makes the reply ambi
 2. a letter opening the reply ("B.", "(B)", "B) Paris", "B, because", a bare "B");
 3. a line holding only a letter;
 4. a parenthesised letter anywhere: "(B)";
-5. the text of exactly one option (``Config.option_text``).
+5. the text of exactly one option (``Config.option_text``);
+6. failing that, the one option the reply restates (all of its own words, those no other
+   option uses, and none of another's): "A compass needle points exactly to the geographic North Pole" chooses "Yes,
+   a compass points exactly to the geographic North Pole" (``Config.option_text``).
 
 Only letters of the item's options count (A-J when it lists none). Lower-case letters
 count only where they cannot be the article "a" ("answer: (b)", "the answer is c.").
@@ -28,7 +31,7 @@ from warmreg.api import CORRECT, INCORRECT, UNPARSEABLE, Item, Verdict
 from warmreg.judges._common import fingerprint, no_answer_verdict
 from warmreg.judges.answer_match import find, normalise
 
-VERSION = "3"  # bump when the rules change: it is part of every verdict's cache key
+VERSION = "4"  # bump when the rules change: it is part of every verdict's cache key
 LETTERS = "ABCDEFGHIJ"
 _ADVERBS = r"(?:(?:therefore|thus|clearly|definitely|probably|likely|most likely|then)\s+)?"
 
@@ -95,7 +98,10 @@ def extract(text: str, choices: tuple[str, ...] = (), option_text: bool = True
         if found:
             return _decide(found, how)
     if option_text and choices:
-        return _decide(_option_letters(text, choices), "option text")
+        letter, how = _decide(_option_letters(text, choices), "option text")
+        if letter is not None or how.startswith("ambiguous"):
+            return letter, how
+        return _decide(_restated(text, choices), "option restated")
     return None, "no letter found"
 
 
@@ -114,6 +120,36 @@ def _option_letters(text: str, choices: tuple[str, ...]) -> set[str]:
     every = [(s, letter) for letter, ss in spans.items() for s in ss]
     return {letter for s, letter in every
             if not any(o[0] <= s[0] and s[1] <= o[1] and o != s for o, _ in every)}
+
+
+_FUNCTION_WORDS = frozenset("a an the of to in on at by for and or is are was were be it its "
+                            "that this with as from yes no".split())  # "Yes, ..." answers, claims nothing
+_NEGATION = re.compile(r"\b(?:not|never|no longer|n t|cannot)\b")
+
+
+def _restated(text: str, choices: tuple[str, ...]) -> set[str]:
+    """The letter of the one option the reply restates as a claim.
+
+    An option's own words are those no other option uses ("exactly" in "Yes, a compass
+    points exactly to the geographic North Pole" against "... to the magnetic north pole,
+    which is not the geographic North Pole"). The reply restates option X when it holds
+    every one of X's own words, at least two thirds of X's words, and no other option's
+    own word. A reply that negates while the option does not ("does not point exactly to
+    ...") restates nothing.
+    """
+    reply = normalise(text)
+    words = set(reply.split())
+    options = [set(normalise(c).split()) - _FUNCTION_WORDS for c in choices[:len(LETTERS)]]
+    owns = [option - set().union(*(o for j, o in enumerate(options) if j != i))
+            for i, option in enumerate(options)]
+    found = {LETTERS[i] for i, (option, own) in enumerate(zip(options, owns))
+             if own and own <= words and len(option & words) >= 2 * len(option) / 3
+             and not any(other & words for j, other in enumerate(owns) if j != i)}
+    if len(found) == 1 and _NEGATION.search(reply):
+        letter = next(iter(found))
+        if not _NEGATION.search(normalise(choices[LETTERS.index(letter)])):
+            return set()
+    return found
 
 
 def correct_letter(item: Item) -> str:
