@@ -264,6 +264,22 @@ def cpuinfo_has_bf16(cpuinfo: str) -> bool:
     return bool(flags & {"avx512_bf16", "amx_bf16", "bf16"})
 
 
+def trim_memory() -> None:
+    """Collect garbage and hand freed heap memory back to the system (glibc ``malloc_trim``).
+
+    Freed tensors go back to the allocator, not to the system: without this a process
+    that generated (KV cache, logits) and then trains holds both peaks at once."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (musl): nothing to trim
+            pass
+
+
 def is_sharded(model) -> bool:
     """Whether ``model`` was placed over more than one device (``device_map``)."""
     placement = getattr(model, "hf_device_map", None) or {}

@@ -16,7 +16,6 @@ depend on batching, order or resumption.
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator, Literal, Sequence
@@ -123,7 +122,7 @@ class HFBackend:
     def release(self) -> None:
         """Drop the loaded model and free its memory."""
         self._loaded = None
-        gc.collect()
+        models.trim_memory()
         import torch
 
         if torch.cuda.is_available():

@@ -100,6 +100,8 @@ def _run_model(recipe: Recipe, tracker: Tracker, parent: str, store: Store, spec
     frames, variants, variant_runs, training_runs, checkpoints = [], [], {}, {}, {}
     for name, trainer in zip(recipe.persona_names, recipe.personas_for(spec.name)):
         key = (spec.name, name)
+        if trains(trainer) and hasattr(backend, "release"):
+            backend.release()  # the last variant's weights are not needed while training
         variant, training_runs[key], checkpoints[key] = _train(recipe, tracker, parent, spec,
                                                                base_path, name, trainer)
         evaluated = checkpoints[key].get(variant.checkpoint_epoch)
@@ -152,6 +154,8 @@ def _train(recipe, tracker, parent, spec, base_path, name: str, trainer: Plugin)
                    else (lambda p: None))
     made = trainer.instantiate()
     variant = made.train(spec, name, env)
+    if run_id:
+        models.trim_memory()  # the trainer's model, optimizer and activations are gone
     if not run_id:
         return variant, None, {}
     if recipe.tracking.datasets:
