@@ -17,7 +17,6 @@ Converted and built models are cached under ``$WARMREG_HOME/models`` (default
 from __future__ import annotations
 
 import functools
-
 import os
 import shutil
 import sys

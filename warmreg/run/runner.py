@@ -154,10 +154,9 @@ def _train(recipe, tracker, parent, spec, base_path, name: str, trainer: Plugin)
                    else (lambda p: None))
     made = trainer.instantiate()
     variant = made.train(spec, name, env)
-    if run_id:
-        models.trim_memory()  # the trainer's model, optimizer and activations are gone
     if not run_id:
         return variant, None, {}
+    models.trim_memory()  # the trainer's model, optimizer and activations are gone
     if recipe.tracking.datasets:
         publish.log_training_set(tracker, run_id, made, name)
     models_by_epoch = publish.log_checkpoints(tracker, run_id, variant,
