@@ -20,10 +20,21 @@ from bench_judges import HELD_OUT, LABELS, regrade, stated_but_unparseable  # no
 from warmreg.analysis.agreement import compare_by  # noqa: E402
 
 
+def _graded(path: Path):
+    """The labelled replies of ``path`` and the same replies graded by the demo's judges."""
+    labels = pd.read_csv(path, keep_default_na=False)
+    return labels, regrade(labels)
+
+
+def _agreement(labels, judged) -> dict:
+    """Agreement with the labels by (judge, belief), ("all", "all") overall."""
+    table = compare_by(judged, labels, ["judge", "belief"], "verdict", "label")
+    return {(r.judge, r.belief): r.agreement for r in table.itertuples()}
+
+
 @pytest.fixture(scope="module")
 def graded():
-    labels = pd.read_csv(LABELS, keep_default_na=False)
-    return labels, regrade(labels)
+    return _graded(LABELS)
 
 
 def test_the_labels_cover_every_variant_and_belief(graded):
@@ -40,9 +51,7 @@ def test_no_reply_stating_an_answer_is_left_unparseable(graded):
 
 
 def test_agreement_floors_per_judge_and_belief(graded):
-    labels, judged = graded
-    table = compare_by(judged, labels, ["judge", "belief"], "verdict", "label")
-    got = {(r.judge, r.belief): r.agreement for r in table.itertuples()}
+    got = _agreement(*graded)
     assert got[("choice", "none")] >= 0.97 and got[("choice", "incorrect")] >= 0.97
     # answer-match: the stance rules took it from 56% (belief) and 75% (none) to 77.5% and
     # 80%; what is left needs reading beyond rules (see the module docstring)
@@ -53,8 +62,7 @@ def test_agreement_floors_per_judge_and_belief(graded):
 
 @pytest.fixture(scope="module")
 def held_out():
-    labels = pd.read_csv(HELD_OUT, keep_default_na=False)
-    return labels, regrade(labels)
+    return _graded(HELD_OUT)
 
 
 def test_held_out_labels_cover_every_variant_and_belief(held_out):
@@ -73,8 +81,7 @@ def test_held_out_agreement_floors(held_out):
     shared by both answers, "as a chatbot" refusals, restated options) and 86.5% after;
     two replies that state an answer only in other words stay UNPARSEABLE."""
     labels, judged = held_out
-    table = compare_by(judged, labels, ["judge", "belief"], "verdict", "label")
-    got = {(r.judge, r.belief): r.agreement for r in table.itertuples()}
+    got = _agreement(labels, judged)
     assert got[("answer-match", "incorrect")] >= 0.89 and got[("answer-match", "none")] >= 0.84
     assert got[("choice", "incorrect")] >= 0.8 and got[("choice", "none")] >= 0.85
     assert got[("all", "all")] >= 0.86

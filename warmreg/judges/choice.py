@@ -12,8 +12,9 @@ letter decides, and a tier that finds two different letters makes the reply ambi
 4. a parenthesised letter anywhere: "(B)";
 5. the text of exactly one option (``Config.option_text``);
 6. failing that, the one option the reply restates (all of its own words, those no other
-   option uses, and none of another's): "A compass needle points exactly to the geographic North Pole" chooses "Yes,
-   a compass points exactly to the geographic North Pole" (``Config.option_text``).
+   option uses, and none of another's): "A compass needle points exactly to the
+   geographic North Pole" chooses "Yes, a compass points exactly to the geographic North
+   Pole" (``Config.option_text``).
 
 Only letters of the item's options count (A-J when it lists none). Lower-case letters
 count only where they cannot be the article "a" ("answer: (b)", "the answer is c.").
