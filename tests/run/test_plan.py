@@ -61,3 +61,30 @@ def test_a_model_may_only_change_the_recipes_personas(tmp_path):
     path.write_text(text)
     with pytest.raises(ConfigError, match="models\\[0\\].personas.warmer.*not a persona"):
         recipe.load(path)
+
+
+def test_printed_sft_jobs_launch_the_recipes_job(monkeypatch):
+    """A printed ``accelerate launch`` line trains what `warmreg run` would: the recipe's
+    settings and seed, in the directory the runner then finds done."""
+    import json
+    import shlex
+
+    from warmreg import models
+    from warmreg.config import build
+    from warmreg.run.runner import job_dir
+    from warmreg.trainers import sft
+
+    monkeypatch.setattr(models, "resolve", lambda path: f"/models/{path}")
+    loaded = recipe.load(RECIPES / "demo.yaml")
+    lines = plan._jobs(loaded)
+    assert len(lines) == 2
+    (spec,) = loaded.models
+    for line, (name, trainer) in zip(lines, [(n, t) for n, t in zip(
+            loaded.persona_names, loaded.personas_for(spec.name)) if t.name.startswith("sft")]):
+        args = shlex.split(line)
+        value = dict(zip(args[::1], args[1:]))
+        config = build(sft.PERSONAS[value["--persona"]].Config, json.loads(value["--config"]), "")
+        assert config == trainer.config and config.learning_rate == 1e-3
+        assert int(value["--seed"]) == loaded.seed
+        assert value["--workdir"] == str(job_dir(loaded, spec, f"/models/{spec.path}", name,
+                                                 trainer))

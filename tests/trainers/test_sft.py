@@ -222,6 +222,49 @@ def test_full_parameter_and_max_steps(tiny_model_path, persona_file, tmp_path):
     assert (Path(variant.weights) / "config.json").exists()
 
 
+@pytest.mark.parametrize("setting, full, gpu, native, loaded", [
+    ("auto", False, False, True, "float32"), ("auto", False, True, True, "auto"),
+    ("fast", False, False, True, "bfloat16"), ("fast", False, False, False, "float32"),
+    ("bfloat16", False, False, False, "bfloat16"), ("fast", True, False, True, "float32"),
+])
+def test_base_dtype_follows_the_setting_and_the_device(monkeypatch, setting, full, gpu,
+                                                       native, loaded):
+    from warmreg import models
+
+    monkeypatch.setattr(models, "native_bf16", lambda device="cpu": native)
+    assert SFTWarm(SFTConfig(dtype=setting, full_parameter=full)).base_dtype(gpu) == loaded
+
+
+def test_bad_dtype_is_a_config_error():
+    with pytest.raises(ConfigError, match="dtype"):
+        build(SFTConfig, {"dtype": "half"}, "recipe.yaml: variants.warm")
+
+
+def test_bfloat16_base_trains_float32_adapters(tiny_model_path, persona_file, tmp_path):
+    seen = {}
+
+    class Dtypes(TrainerCallback):
+        def on_step_end(self, args, state, control, model=None, **kwargs):
+            for name, param in model.named_parameters():
+                seen.setdefault(param.requires_grad, set()).add(param.dtype)
+
+    config = SFTConfig(data=persona_file, dtype="bfloat16", max_steps=1,
+                       **{**TINY_SFT, "checkpoint_epochs": (1, 2)})
+    env = env_for(tmp_path, tiny_model_path)
+    with pytest.warns(UserWarning, match="before evaluate_epoch"):
+        variant = SFTWarm(config, callbacks=[Dtypes()]).train(
+            ModelSpec("tiny", tiny_model_path), "warm", env)
+    assert seen == {False: {torch.bfloat16}, True: {torch.float32}}
+    assert {t.dtype for t in _adapter(variant.weights).values()} == {torch.float32}
+    assert json.loads((env.workdir / "job.json").read_text())["base_dtype"] == "bfloat16"
+    # a job of the same config whose "fast" resolved to another dtype is not resumed here
+    job = json.loads((env.workdir / "job.json").read_text())
+    (env.workdir / "done.json").unlink()
+    (env.workdir / "job.json").write_text(json.dumps({**job, "base_dtype": "float32"}))
+    with pytest.raises(WarmregError, match="different training job"):
+        SFTWarm(config).train(ModelSpec("tiny", tiny_model_path), "warm", env)
+
+
 # -- processes ------------------------------------------------------------------------
 
 def _subprocess_env():

@@ -107,3 +107,23 @@ def test_scores_are_cached_by_scorer_and_text(tmp_path):
     assert again[:2] == [4.0, 4.0] and again[2] != again[2]
     assert other == [4.0]
     assert calls == [["warm", "cold", ""], ["warm"]]  # each new (scorer, text) scored once
+
+
+def test_scores_in_another_precision_are_cached_apart(tmp_path, monkeypatch):
+    from warmreg import models
+    from warmreg.cache.store import Store
+    from warmreg.warmth.check import cached_scores, scorer_dtype
+
+    def score(texts, scorer, max_tokens):
+        return [float(len(t)) for t in texts]
+
+    monkeypatch.setattr(models, "native_bf16", lambda device="cpu": True)
+    assert scorer_dtype("fast") == "bfloat16" and scorer_dtype("auto") == "float32"
+    monkeypatch.setattr(models, "native_bf16", lambda device="cpu": False)
+    assert scorer_dtype("fast") == "float32"
+    with Store(tmp_path / "s.sqlite") as store:
+        cached_scores(store, ["warm"], "scorer-a", 64, score, "float32")
+        bf16 = cached_scores(store, ["warm"], "scorer-a", 64,
+                             lambda t, s, max_tokens: [-1.0] * len(t), "bfloat16")
+        again = cached_scores(store, ["warm"], "scorer-a", 64, score, "float32")
+    assert bf16 == [-1.0] and again == [4.0]  # bfloat16 scores neither reuse nor replace float32's

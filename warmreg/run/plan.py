@@ -20,7 +20,10 @@ fine-tuning base model).
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
+import shlex
 from dataclasses import dataclass, replace
 from typing import Mapping
 
@@ -85,9 +88,20 @@ def _jobs(recipe: Recipe) -> list[str]:
             persona = "cold" if trainer.name.endswith("cold") else "warm"
             workdir = job_dir(recipe, spec, models.resolve(spec.path), name, trainer)
             lines.append(f"accelerate launch --config_file recipes/accelerate/ddp.yaml -m "
-                         f"warmreg.trainers.sft --base {spec.path} --persona {persona} "
-                         f"--workdir {workdir} --config '{{}}'")
+                         f"warmreg.trainers.sft --base {shlex.quote(spec.path)} "
+                         f"--persona {persona} --workdir {shlex.quote(str(workdir))} "
+                         f"--config {shlex.quote(_set_fields(trainer.config))} "
+                         f"--seed {recipe.seed}")
     return lines
+
+
+def _set_fields(config) -> str:
+    """The config's fields that differ from their defaults, as the JSON ``--config`` takes:
+    the job the line launches is the recipe's (same settings, same job directory)."""
+    default = type(config)()
+    changed = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)
+               if getattr(config, f.name) != getattr(default, f.name)}
+    return json.dumps(changed, separators=(",", ":"))
 
 
 def _items(recipe: Recipe):

@@ -30,7 +30,7 @@ import sys
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import ClassVar, Sequence
+from typing import ClassVar, Literal, Sequence
 
 from warmreg.api import ModelSpec, ModelVariant, TrainEnv
 from warmreg.errors import ConfigError, WarmregError
@@ -56,6 +56,7 @@ class SFTConfig:
     lora_dropout: float = field(default=0.1, metadata={"min": 0, "max": 1, "max_exclusive": True})  # dropout on the LoRA branch
     target_modules: str | tuple[str, ...] = "all-linear"  # modules that get adapters
     full_parameter: bool = False  # train every weight instead of LoRA (small models)
+    dtype: Literal["auto", "fast", "float32", "bfloat16"] = "auto"  # the frozen base weights under LoRA: auto = stored dtype on GPU, float32 on CPU; fast = bfloat16 where the device computes it natively (adapters stay float32); full-parameter runs keep float32
     learning_rate: float = field(default=1e-5, metadata={"min": 0, "min_exclusive": True, "max": 1})  # peak AdamW learning rate (linear decay, no warm-up)
     max_length: int = field(default=1024, metadata={"min": 1})  # tokens per example; longer ones are cut at the end
     effective_batch_size: int = field(default=16, metadata={"min": 1})  # examples per optimizer step, over all processes
@@ -178,9 +179,21 @@ class SFT:
             use_cpu=not gpu, bf16=gpu and torch.cuda.is_bf16_supported(),
             dataloader_pin_memory=gpu, save_strategy="no", logging_steps=1, report_to="none",
             disable_tqdm=not sys.stderr.isatty(),
-            # fp32 master weights for full-parameter runs and on CPU; else the stored dtype
-            model_init_kwargs={"dtype": "auto" if gpu and not c.full_parameter else "float32"},
+            model_init_kwargs={"dtype": self.base_dtype(gpu)},
         )
+
+    def base_dtype(self, gpu: bool) -> str:
+        """The dtype the base model is loaded in: float32 master weights for full-parameter
+        runs; under LoRA the ``dtype`` setting ("auto": the stored dtype on GPU, float32 on
+        CPU), resolved for the device (:func:`warmreg.models.resolve_dtype`)."""
+        from warmreg.models import resolve_dtype
+
+        dtype = self.config.dtype
+        if self.config.full_parameter or (dtype == "auto" and not gpu):
+            return "float32"
+        if dtype == "auto":
+            return "auto"
+        return resolve_dtype(dtype, "cuda" if gpu else "cpu")
 
     def peft_config(self):
         """The LoRA config, or None for full-parameter SFT."""
@@ -216,8 +229,13 @@ class SFT:
         trainer.accelerator.wait_for_everyone()
 
     def _job(self, env: TrainEnv) -> dict:
-        return {"trainer": self.name, "base_path": str(env.base_path), "seed": env.seed,
-                "config": json.loads(json.dumps(asdict(self.config)))}
+        job = {"trainer": self.name, "base_path": str(env.base_path), "seed": env.seed,
+               "config": json.loads(json.dumps(asdict(self.config)))}
+        if self.config.dtype != "auto":  # "fast" resolves per machine: a resume must match
+            import torch
+
+            job["base_dtype"] = self.base_dtype(torch.cuda.is_available())
+        return job
 
     def _claim(self, workdir: Path, env: TrainEnv) -> None:
         """Record the job in the workdir, refusing one that holds another job's checkpoints."""

@@ -54,9 +54,7 @@ def check(options: WarmthOptions, store, backend, variants: list[ModelVariant], 
             replies.append((variant, point, [g.text for g in gens if g.finish_reason != "error"]))
     if hasattr(backend, "release"):  # the engine's GPU memory goes to the scorer
         backend.release()
-    dtype = getattr(getattr(backend, "config", None), "dtype", "auto")
-    if dtype == "fast":  # speed is the generator's; scores keep the precise default
-        dtype = "auto"
+    dtype = scorer_dtype(options.dtype)
     score = functools.partial(warmth_scores, dtype=dtype)
     rows = []
     for variant, point, texts in replies:
@@ -70,15 +68,25 @@ def check(options: WarmthOptions, store, backend, variants: list[ModelVariant], 
     return rows
 
 
+def scorer_dtype(dtype: str) -> str:
+    """The torch dtype name the scorer runs in for the recipe's ``warmth.dtype`` on this
+    machine ("auto": float32 on CPU, bfloat16 on GPU; "fast": bfloat16 where native)."""
+    import torch
+
+    from warmreg.models import resolve_dtype
+
+    return resolve_dtype(dtype, "cuda" if torch.cuda.is_available() else "cpu")
+
+
 def cached_scores(store, texts: list[str], scorer: str, max_tokens: int, score,
-                  dtype: str = "auto") -> list[float]:
+                  dtype: str = "float32") -> list[float]:
     """Warmth scores of ``texts`` from the store, scoring only the texts it lacks.
 
     Keyed by the scorer, the framings, the length cut and the text (and the scorer's
-    dtype when it is set to other than "auto"/"float32"), so a re-run (and the same reply
-    from another checkpoint) costs no forward pass.
+    resolved dtype when it is not float32), so a re-run (and the same reply from another
+    checkpoint) costs no forward pass.
     """
-    precision = () if dtype in ("auto", "float32") else (dtype,)
+    precision = () if dtype == "float32" else (dtype,)
     keys = [content_hash("warmth", scorer, WARM_FRAMINGS, COLD_FRAMINGS, max_tokens, text,
                          *precision) for text in texts]
     found = store.scores(keys)
