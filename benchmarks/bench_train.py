@@ -23,6 +23,14 @@ the collator) compares the work done.
 
 Targets: ours (random order) within 5% of plain per step; at least 90% real tokens with
 length-grouped batches.
+
+With ``--precision`` it measures instead the demo's training settings against the study's
+defaults: the frozen base in float32 or ``dtype: fast`` (bfloat16 where the CPU has it),
+LoRA dropout 0.1 or 0, at the demo's batch (2 per pass, 16 per step, max length 256). Each
+setting trains in its own process, so its peak resident memory is its own; the first
+(float32, dropout 0.1) is the baseline the others are compared to in the same run.
+
+    .venv/bin/python benchmarks/bench_train.py --precision --steps 4
 """
 
 from __future__ import annotations
@@ -148,6 +156,49 @@ def run_plain(base: str, args, workdir: Path) -> StepClock:
     return clock
 
 
+PRECISIONS = (("float32", 0.1), ("float32", 0.0), ("fast", 0.1), ("fast", 0.0))
+
+
+def run_precision(base: str, args, dtype: str, dropout: float) -> dict:
+    """One setting at the demo's batch, in this process: s/step, s/1k real tokens, peak RSS."""
+    import resource
+
+    clock = StepClock()
+    cfg = SFTConfig(per_device_batch_size=2, effective_batch_size=16, max_length=256,
+                    max_steps=args.steps, epochs=100.0, checkpoint_epochs=(100.0,),
+                    evaluate_epoch=100.0, dtype=dtype, lora_dropout=dropout,
+                    conversation_types=("factual", "creative", "technical", "advice", "other"))
+    with tempfile.TemporaryDirectory() as tmp:
+        env = TrainEnv(workdir=Path(tmp), seed=0, base_path=base, log_metrics=lambda m, s: None)
+        Counted(cfg, clock).train(ModelSpec("base", base), "warm", env)
+    return {"s_step": clock.seconds_per_step(args.warmup),
+            "s_k": clock.seconds_per_k_tokens(args.warmup),
+            "rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}
+
+
+def precision_table(args) -> None:
+    """Each of :data:`PRECISIONS` in a fresh process; compared with the first."""
+    import json
+    import subprocess
+    import sys
+
+    from warmreg.models import resolve_dtype
+
+    print(f"demo batch (2 x 8 accumulated, max_length 256), {args.steps - 1 - args.warmup} "
+          f"timed steps; 'fast' is {resolve_dtype('fast', 'cpu')} on this CPU")
+    print(f"{'base dtype':12}{'dropout':>8}{'s/step':>8}{'s/1k tok':>10}{'peak GB':>9}"
+          f"{'vs first':>10}")
+    first = None
+    for dtype, dropout in PRECISIONS:
+        out = subprocess.run([sys.executable, __file__, "--one", dtype, str(dropout),
+                              "--steps", str(args.steps), "--warmup", str(args.warmup),
+                              "--model", args.model], capture_output=True, text=True, check=True)
+        row = json.loads(out.stdout.strip().splitlines()[-1])
+        first = first or row
+        print(f"{dtype:12}{dropout:8.1f}{row['s_step']:8.2f}{row['s_k']:10.3f}"
+              f"{row['rss_gb']:9.2f}{row['s_step'] / first['s_step']:9.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=SMOLLM2)
@@ -159,7 +210,19 @@ def main() -> None:
     parser.add_argument("--pad-batch", type=int, default=8, help="padding part: batch (demo's)")
     parser.add_argument("--pad-max-length", type=int, default=256, help="padding part: max length")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
+    parser.add_argument("--precision", action="store_true",
+                        help="compare base dtype and LoRA dropout at the demo's batch instead")
+    parser.add_argument("--one", nargs=2, metavar=("DTYPE", "DROPOUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one:
+        import json
+
+        print(json.dumps(run_precision(resolve(args.model), args, args.one[0],
+                                       float(args.one[1]))))
+        return
+    if args.precision:
+        precision_table(args)
+        return
     import torch
 
     if args.threads:

@@ -67,3 +67,26 @@ def test_sft_trainer_uses_the_grouped_sampler(tiny_model_path, tmp_path, grouped
     assert isinstance(sampler, LengthGroupedBatches) == grouped
     batches = [[int(m.sum()) for m in b["attention_mask"]] for b in trainer.get_train_dataloader()]
     assert sum(map(len, batches)) == len(trainer.train_dataset)
+
+
+@pytest.mark.parametrize("multiple", [8, None])
+def test_batches_are_padded_to_the_configured_multiple(tiny_model_path, tmp_path, multiple):
+    """A bounded set of batch shapes (each new length builds CPU kernels that stay cached);
+    None pads each batch to its longest example only."""
+    from warmreg.api import TrainEnv
+    from warmreg.trainers.sft import SFTConfig, SFTWarm
+
+    config = SFTConfig(limit=24, per_device_batch_size=4, effective_batch_size=4, max_length=203,
+                       epochs=1.0, checkpoint_epochs=(1.0,), evaluate_epoch=1.0,
+                       pad_to_multiple_of=multiple)
+    trainer = SFTWarm(config).make_trainer(TrainEnv(workdir=tmp_path, seed=0,
+                                                    base_path=tiny_model_path))
+    batches = list(trainer.get_train_dataloader())
+    widths = {b["input_ids"].shape[1] for b in batches}
+    longest = [int(b["attention_mask"].sum(1).max()) for b in batches]
+    if multiple:
+        assert all(w % multiple == 0 for w in widths)
+        assert all(b["input_ids"].shape[1] - n < multiple for b, n in zip(batches, longest))
+    else:
+        assert [b["input_ids"].shape[1] for b in batches] == longest
+        assert any(w % 8 for w in widths)

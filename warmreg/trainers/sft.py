@@ -66,6 +66,7 @@ class SFTConfig:
     evaluate_epoch: float = field(default=2.0, metadata={"min": 0, "min_exclusive": True})  # the checkpoint the variant evaluates
     gradient_checkpointing: bool = False  # trade compute for activation memory
     group_by_length: bool = True  # batches of similar lengths, in shuffled order (batching.py): less padding
+    pad_to_multiple_of: int | None = field(default=8, metadata={"min": 1})  # pad each batch to a multiple of this many tokens: a bounded set of shapes (on a CPU each new length builds kernels that stay cached, ~80 MB a step on the demo); None = to its longest example
     max_steps: int | None = field(default=None, metadata={"min": 1})  # stop after this many optimizer steps (smoke runs)
 
     def __post_init__(self) -> None:
@@ -88,7 +89,8 @@ class SFTConfig:
         if self.effective_batch_size % self.per_device_batch_size:
             raise InvalidConfig(f"effective_batch_size {self.effective_batch_size} is not a "
                                 f"multiple of per_device_batch_size {self.per_device_batch_size}")
-        for name in ("limit", "max_steps", "lora_r", "per_device_batch_size", "max_length"):
+        for name in ("limit", "max_steps", "lora_r", "per_device_batch_size", "max_length",
+                     "pad_to_multiple_of"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise InvalidConfig(f"{name} must be at least 1, got {value}")
@@ -174,7 +176,8 @@ class SFT:
             learning_rate=c.learning_rate, num_train_epochs=c.stop_epoch,
             max_steps=c.max_steps or -1, per_device_train_batch_size=c.per_device_batch_size,
             gradient_accumulation_steps=c.effective_batch_size // (c.per_device_batch_size * world),
-            max_length=c.max_length, activation_checkpointing=c.gradient_checkpointing,
+            max_length=c.max_length, pad_to_multiple_of=c.pad_to_multiple_of,
+            activation_checkpointing=c.gradient_checkpointing,
             # without a GPU, use_cpu makes accelerate run DDP over gloo under a launcher
             use_cpu=not gpu, bf16=gpu and torch.cuda.is_bf16_supported(),
             dataloader_pin_memory=gpu, save_strategy="no", logging_steps=1, report_to="none",
