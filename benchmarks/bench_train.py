@@ -26,11 +26,13 @@ length-grouped batches.
 
 With ``--precision`` it measures instead the demo's training settings against the study's
 defaults: the frozen base in float32 or ``dtype: fast`` (bfloat16 where the CPU has it),
-LoRA dropout 0.1 or 0, at the demo's batch (2 per pass, 16 per step, max length 256). Each
-setting trains in its own process, so its peak resident memory is its own; the first
-(float32, dropout 0.1) is the baseline the others are compared to in the same run.
+LoRA dropout 0.1 or 0, batches padded to a multiple of 8 tokens or only to their longest
+example, at the demo's batch (2 per pass, 16 per step, max length 256). Each setting trains
+in its own process, so its peak resident memory is its own; the first (float32, dropout
+0.1) is the baseline the others are compared to in the same run. Unpadded lengths grow the
+process step after step (new CPU kernels per length), so give it a dozen steps:
 
-    .venv/bin/python benchmarks/bench_train.py --precision --steps 4
+    .venv/bin/python benchmarks/bench_train.py --precision --steps 12
 """
 
 from __future__ import annotations
@@ -156,10 +158,11 @@ def run_plain(base: str, args, workdir: Path) -> StepClock:
     return clock
 
 
-PRECISIONS = (("float32", 0.1), ("float32", 0.0), ("fast", 0.1), ("fast", 0.0))
+PRECISIONS = (("float32", 0.1, 8), ("float32", 0.0, 8), ("fast", 0.1, 8), ("fast", 0.0, 8),
+              ("fast", 0.0, None))
 
 
-def run_precision(base: str, args, dtype: str, dropout: float) -> dict:
+def run_precision(base: str, args, dtype: str, dropout: float, pad: int | None) -> dict:
     """One setting at the demo's batch, in this process: s/step, s/1k real tokens, peak RSS."""
     import resource
 
@@ -167,6 +170,7 @@ def run_precision(base: str, args, dtype: str, dropout: float) -> dict:
     cfg = SFTConfig(per_device_batch_size=2, effective_batch_size=16, max_length=256,
                     max_steps=args.steps, epochs=100.0, checkpoint_epochs=(100.0,),
                     evaluate_epoch=100.0, dtype=dtype, lora_dropout=dropout,
+                    pad_to_multiple_of=pad,
                     conversation_types=("factual", "creative", "technical", "advice", "other"))
     with tempfile.TemporaryDirectory() as tmp:
         env = TrainEnv(workdir=Path(tmp), seed=0, base_path=base, log_metrics=lambda m, s: None)
@@ -186,16 +190,16 @@ def precision_table(args) -> None:
 
     print(f"demo batch (2 x 8 accumulated, max_length 256), {args.steps - 1 - args.warmup} "
           f"timed steps; 'fast' is {resolve_dtype('fast', 'cpu')} on this CPU")
-    print(f"{'base dtype':12}{'dropout':>8}{'s/step':>8}{'s/1k tok':>10}{'peak GB':>9}"
-          f"{'vs first':>10}")
+    print(f"{'base dtype':12}{'dropout':>8}{'pad to':>8}{'s/step':>8}{'s/1k tok':>10}"
+          f"{'peak GB':>9}{'vs first':>10}")
     first = None
-    for dtype, dropout in PRECISIONS:
-        out = subprocess.run([sys.executable, __file__, "--one", dtype, str(dropout),
+    for dtype, dropout, pad in PRECISIONS:
+        out = subprocess.run([sys.executable, __file__, "--one", dtype, str(dropout), str(pad),
                               "--steps", str(args.steps), "--warmup", str(args.warmup),
                               "--model", args.model], capture_output=True, text=True, check=True)
         row = json.loads(out.stdout.strip().splitlines()[-1])
         first = first or row
-        print(f"{dtype:12}{dropout:8.1f}{row['s_step']:8.2f}{row['s_k']:10.3f}"
+        print(f"{dtype:12}{dropout:8.1f}{pad or 'longest':>8}{row['s_step']:8.2f}{row['s_k']:10.3f}"
               f"{row['rss_gb']:9.2f}{row['s_step'] / first['s_step']:9.2f}x")
 
 
@@ -212,13 +216,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
     parser.add_argument("--precision", action="store_true",
                         help="compare base dtype and LoRA dropout at the demo's batch instead")
-    parser.add_argument("--one", nargs=2, metavar=("DTYPE", "DROPOUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--one", nargs=3, metavar=("DTYPE", "DROPOUT", "PAD"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         import json
 
-        print(json.dumps(run_precision(resolve(args.model), args, args.one[0],
-                                       float(args.one[1]))))
+        dtype, dropout, pad = args.one
+        print(json.dumps(run_precision(resolve(args.model), args, dtype, float(dropout),
+                                       None if pad == "None" else int(pad))))
         return
     if args.precision:
         precision_table(args)
