@@ -162,16 +162,22 @@ PRECISIONS = (("float32", 0.1, 8), ("float32", 0.0, 8), ("fast", 0.1, 8), ("fast
               ("fast", 0.0, None))
 
 
+def demo_warm_config() -> SFTConfig:
+    """The warm persona's training config in recipes/demo.yaml (batch, length, data mix)."""
+    from warmreg.recipe.load import load
+
+    recipe = load(Path(__file__).resolve().parent.parent / "recipes" / "demo.yaml")
+    return dict(zip(recipe.persona_names, recipe.personas_for(recipe.models[0].name)))["warm"].config
+
+
 def run_precision(base: str, args, dtype: str, dropout: float, pad: int | None) -> dict:
     """One setting at the demo's batch, in this process: s/step, s/1k real tokens, peak RSS."""
     import resource
 
     clock = StepClock()
-    cfg = SFTConfig(per_device_batch_size=2, effective_batch_size=16, max_length=256,
-                    max_steps=args.steps, epochs=100.0, checkpoint_epochs=(100.0,),
-                    evaluate_epoch=100.0, dtype=dtype, lora_dropout=dropout,
-                    pad_to_multiple_of=pad,
-                    conversation_types=("factual", "creative", "technical", "advice", "other"))
+    cfg = replace(demo_warm_config(), max_steps=args.steps, epochs=100.0,
+                  checkpoint_epochs=(100.0,), evaluate_epoch=100.0, dtype=dtype,
+                  lora_dropout=dropout, pad_to_multiple_of=pad)
     with tempfile.TemporaryDirectory() as tmp:
         env = TrainEnv(workdir=Path(tmp), seed=0, base_path=base, log_metrics=lambda m, s: None)
         Counted(cfg, clock).train(ModelSpec("base", base), "warm", env)
@@ -215,7 +221,7 @@ def main() -> None:
     parser.add_argument("--pad-max-length", type=int, default=256, help="padding part: max length")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
     parser.add_argument("--precision", action="store_true",
-                        help="compare base dtype and LoRA dropout at the demo's batch instead")
+                        help="compare base dtype, LoRA dropout and padding at the demo's settings instead")
     parser.add_argument("--one", nargs=3, metavar=("DTYPE", "DROPOUT", "PAD"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
