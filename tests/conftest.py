@@ -18,6 +18,10 @@ def _isolated_env(tmp_path_factory):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # SFT jobs train in the calling process: a child process per job would add its start-up
+    # (~10 s of imports) to every training test; tests/trainers/test_sft_child.py and the
+    # runner's SIGTERM test train in child processes as a run does
+    os.environ.setdefault("WARMREG_TRAIN_IN_PROCESS", "1")
     yield
 
 

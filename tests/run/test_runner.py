@@ -135,6 +135,7 @@ def test_sigterm_during_training_ends_every_run_killed_and_a_resume_finishes(tmp
     import sys
     import time
 
+    import psutil
     from mlflow.tracking import MlflowClient
 
     db = tmp_path / "mlflow.db"
@@ -144,7 +145,9 @@ def test_sigterm_during_training_ends_every_run_killed_and_a_resume_finishes(tmp
                  "checkpoint_epochs: [1, 2], evaluate_epoch: 2, max_length: 128}}",
                  "tasks={triviaqa: {limit: 2}}", "controls={}", "contexts=[none]",
                  "beliefs=[none]", "warmth.enabled=false"]
-    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{db}"}
+    # training in a child process, as a run does by default: SIGTERM stops it too
+    env = {**{k: v for k, v in os.environ.items() if k != "WARMREG_TRAIN_IN_PROCESS"},
+           "MLFLOW_TRACKING_URI": f"sqlite:///{db}", "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "warmreg", "run", str(SMOKE),
                              *sum((["--set", o] for o in overrides), [])],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -159,8 +162,11 @@ def test_sigterm_during_training_ends_every_run_killed_and_a_resume_finishes(tmp
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{db}")
     client = MlflowClient()
-    assert _status(client, "sigterm") == {"recipe": "KILLED", "variant/original": "FINISHED",
-                                          "training/warm": "KILLED"}
+    # every persona is trained before any variant is evaluated
+    assert _status(client, "sigterm") == {"recipe": "KILLED", "training/warm": "KILLED"}
+    assert not [p for p in psutil.process_iter(["cmdline"])  # the training child is gone
+                if "warmreg.trainers.sft" in " ".join(p.info["cmdline"] or [])
+                and str(tmp_path) in " ".join(p.info["cmdline"] or [])]
 
     result = runner.run(recipe.load(SMOKE, tuple(overrides)))
     runs = _runs(client, "sigterm")

@@ -97,18 +97,21 @@ def _run_model(recipe: Recipe, tracker: Tracker, parent: str, store: Store, spec
     prompts = PromptBuilder(recipe).build(items, categories)
     echo(f"warmreg: {spec.name}: {len(prompts)} prompts per variant "
          f"({sum(map(len, items.values()))} items)")
+    # Every persona is trained (or made) before any is evaluated: training jobs run in
+    # child processes (sft.py) while this one holds no model, and then the backend loads
+    # one variant after another.
     frames, variants, variant_runs, training_runs, checkpoints = [], [], {}, {}, {}
     for name, trainer in zip(recipe.persona_names, recipe.personas_for(spec.name)):
         key = (spec.name, name)
-        if trains(trainer) and hasattr(backend, "release"):
-            backend.release()  # the last variant's weights are not needed while training
         variant, training_runs[key], checkpoints[key] = _train(recipe, tracker, parent, spec,
                                                                base_path, name, trainer)
-        evaluated = checkpoints[key].get(variant.checkpoint_epoch)
-        frame, variant_runs[key] = _evaluate(recipe, tracker, parent, store, backend, variant,
-                                             prompts, items, categories, evaluated, tasks)
-        frames.append(frame)
         variants.append(variant)
+    for variant in variants:
+        evaluated = checkpoints[(spec.name, variant.variant)].get(variant.checkpoint_epoch)
+        frame, variant_runs[(spec.name, variant.variant)] = _evaluate(
+            recipe, tracker, parent, store, backend, variant, prompts, items, categories,
+            evaluated, tasks)
+        frames.append(frame)
     if not recipe.warmth.enabled:
         return frames, []
     scorer = models.resolve(recipe.warmth.scorer) if recipe.warmth.scorer else base_path

@@ -19,13 +19,23 @@ On a machine without a GPU, ``accelerate launch --multi_gpu --num_processes 2`` 
 (accelerate 1.15 runs ``--cpu`` jobs in one process unless they go through mpirun.)
 The effective batch stays ``effective_batch_size`` whatever the number of processes.
 A runner given the same workdir afterwards finds ``done.json`` and loads the result.
+
+The runner's jobs train in a child process of this same entry (``train`` starts it and
+forwards its metrics, written to ``metrics.jsonl`` in the workdir, as they come): the
+trainer's model, optimizer and the heap its many batch shapes fragment go back to the
+system when the child exits, before the variant is loaded for generation. Extra
+``callbacks``, a launcher's job (``WORLD_SIZE`` set) or ``WARMREG_TRAIN_IN_PROCESS=1``
+train in the calling process instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
+import signal
+import subprocess
 import sys
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -42,6 +52,10 @@ from warmreg.trainers.common import InvalidConfig
 
 JOB_FILE = "job.json"
 DONE_FILE = "done.json"
+METRICS_FILE = "metrics.jsonl"  # a child process's training metrics, one JSON object a line
+IN_PROCESS = "WARMREG_TRAIN_IN_PROCESS"  # "1": train in the calling process
+# the child's entry: main() without runpy's warning about a module its package imported
+CHILD_MAIN = "import sys; from warmreg.trainers.sft import main; sys.exit(main(sys.argv[1:]))"
 
 
 @dataclass(frozen=True)
@@ -114,9 +128,11 @@ class SFT:
     persona: ClassVar[str] = ""
     name: ClassVar[str] = ""
 
-    def __init__(self, config: SFTConfig | None = None, callbacks: Sequence = ()):
+    def __init__(self, config: SFTConfig | None = None, callbacks: Sequence = (),
+                 in_process: bool | None = None):
         self.config = config or SFTConfig()
         self.callbacks = list(callbacks)
+        self.in_process = in_process  # None: a child process unless callbacks, a launcher or IN_PROCESS say otherwise
 
     def train(self, base: ModelSpec, variant: str, env: TrainEnv) -> ModelVariant:
         """Train (or resume, or load a finished job from ``env.workdir``) and return the
@@ -124,9 +140,55 @@ class SFT:
         workdir = Path(env.workdir)
         done = self._read_done(workdir)
         if done is None:
-            self._fit(env)
+            if self._trains_in_process():
+                self._fit(env)
+            else:
+                self._fit_in_child(env)
             done = self._read_done(workdir)
         return self._variant(base, variant, env, done)
+
+    def _trains_in_process(self) -> bool:
+        if self.in_process is not None:
+            return self.in_process
+        return bool(self.callbacks) or "WORLD_SIZE" in os.environ or os.environ.get(IN_PROCESS) == "1"
+
+    def _fit_in_child(self, env: TrainEnv) -> None:
+        """Run :meth:`_fit` in ``python -m warmreg.trainers.sft``; forward its metrics to
+        ``env.log_metrics`` as it writes them. The child inherits stderr (progress lines),
+        dies with this process (Linux), and is stopped if this one is interrupted."""
+        workdir = Path(env.workdir)
+        workdir.mkdir(parents=True, exist_ok=True)
+        metrics = workdir / METRICS_FILE
+        metrics.write_text("")
+        cls = type(self)
+        cmd = [sys.executable, "-c", CHILD_MAIN, "--base", str(env.base_path),
+               "--persona", self.persona, "--trainer", f"{cls.__module__}:{cls.__qualname__}",
+               "--workdir", str(workdir), "--seed", str(env.seed), "--metrics", str(metrics),
+               "--config", json.dumps(asdict(self.config))]
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                env={**os.environ, IN_PROCESS: "1"}, preexec_fn=_die_with_parent)
+        try:
+            with metrics.open() as stream:
+                while True:
+                    try:
+                        proc.wait(timeout=0.5)
+                    except subprocess.TimeoutExpired:
+                        _forward(stream, env.log_metrics)
+                        continue
+                    _forward(stream, env.log_metrics)
+                    break
+        finally:
+            if proc.poll() is None:  # this process was interrupted: the child stops too
+                proc.terminate()
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        if proc.returncode:
+            raise WarmregError(f"{self.name}: training in its own process failed (exit "
+                               f"{proc.returncode}; its messages are above); the job's "
+                               f"checkpoints are kept in {workdir}")
 
     def examples(self) -> list[dict]:
         """The training examples: one prompt-completion pair per assistant turn."""
@@ -303,6 +365,40 @@ def _known_types(types) -> tuple[str, ...]:
     return types
 
 
+def config_text(value: str) -> str:
+    """``--config``'s JSON: the text itself when it is a JSON object, else a file's text
+    (a long JSON text is no file name: asking the file system about it raises)."""
+    return value if value.lstrip().startswith("{") else Path(value).read_text()
+
+
+def _forward(stream, log_metrics) -> None:
+    """Pass the complete lines a child has added to ``stream`` to ``log_metrics``."""
+    while True:
+        position = stream.tell()
+        line = stream.readline()
+        if not line.endswith("\n"):  # nothing new, or a line still being written
+            stream.seek(position)
+            return
+        point = json.loads(line)
+        log_metrics(point["metrics"], point["step"])
+
+
+def _die_with_parent() -> None:
+    """In a child before exec: on Linux, SIGTERM it when its parent dies (even by SIGKILL)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _metrics_writer(path: str):
+    """``log_metrics`` for a child process: one JSON line per log, flushed at once."""
+    def write(metrics, step):
+        with open(path, "a") as out:
+            out.write(json.dumps({"step": step, "metrics": dict(metrics)}) + "\n")
+    return write
+
+
 def world_size() -> int:
     """Processes in this job, as the launcher (accelerate, torchrun, MPI) announces it."""
     return _env_int("WORLD_SIZE", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", default=1)
@@ -340,17 +436,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workdir", required=True, help="job directory (reuse it to resume)")
     parser.add_argument("--config", default="{}", help="SFT settings as JSON text or a JSON file")
     parser.add_argument("--seed", type=int, default=0)
+    # the runner's child process: the trainer class (a plugin's SFT subclass) and where
+    # its metrics go
+    parser.add_argument("--trainer", help=argparse.SUPPRESS)
+    parser.add_argument("--metrics", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    text = Path(args.config).read_text() if Path(args.config).is_file() else args.config
+    text = config_text(args.config)
     cls = PERSONAS[args.persona]
+    if args.trainer:
+        module, _, name = args.trainer.partition(":")
+        cls = getattr(importlib.import_module(module), name)
     try:
         config = build(cls.Config, json.loads(text), f"--config ({cls.name})")
-        env = TrainEnv(workdir=Path(args.workdir), seed=args.seed, base_path=resolve(args.base))
-        variant = cls(config).train(ModelSpec(name=Path(args.base).name, path=args.base),
-                                    args.persona, env)
+        log = _metrics_writer(args.metrics) if args.metrics else (lambda metrics, step: None)
+        env = TrainEnv(workdir=Path(args.workdir), seed=args.seed, base_path=resolve(args.base),
+                       log_metrics=log)
+        variant = cls(config, in_process=True).train(
+            ModelSpec(name=Path(args.base).name, path=args.base), args.persona, env)
     except WarmregError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt:  # Ctrl-C reaches the runner and its training child alike
+        return 130
     if _rank() == 0:
         print(json.dumps(asdict(variant), default=str))
     return 0
