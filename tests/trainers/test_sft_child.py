@@ -41,8 +41,12 @@ def test_child_process_job_matches_the_in_process_job(child_mode, tiny_job, tiny
     reference, _, reference_logs = tiny_job  # trained in-process, same config and seed
     logs: list = []
     config = SFTConfig(data=persona_file, **TINY_SFT)
+    # a line an earlier child wrote before its runner was killed is forwarded first
+    (tmp_path / sft.METRICS_FILE).write_text(json.dumps({"step": 99, "metrics": {"loss": 7.0}})
+                                             + "\n")
     variant = SFTWarm(config).train(ModelSpec("tiny", tiny_model_path), "warm",
                                     env_for(tmp_path, tiny_model_path, logs))
+    assert logs.pop(0) == (99, {"loss": 7.0})
     assert [e for e, _ in variant.checkpoints] == [e for e, _ in reference.checkpoints]
     assert variant.checkpoint_epoch == reference.checkpoint_epoch
     ours, theirs = _adapter(variant.weights), _adapter(reference.weights)
@@ -85,8 +89,8 @@ def test_forward_passes_only_complete_lines(tmp_path):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_child_dies_with_a_sigkilled_parent(tiny_model_path, persona_file, tmp_path):
     """A runner killed with SIGKILL leaves no training process behind."""
-    section = {**TINY_SFT, "data": persona_file, "epochs": 50.0, "checkpoint_epochs": [50],
-               "evaluate_epoch": 50}
+    section = {**TINY_SFT, "data": persona_file, "epochs": 5000.0, "checkpoint_epochs": [5000],
+               "evaluate_epoch": 5000}  # hours: only the signal ends it
     script = (
         "import json, sys\n"
         "from warmreg.api import ModelSpec\n"
@@ -110,7 +114,9 @@ def test_child_dies_with_a_sigkilled_parent(tiny_model_path, persona_file, tmp_p
     assert len(children) == 1 and "warmreg.trainers.sft" in " ".join(children[0].cmdline())
     parent.kill()
     parent.wait()
-    gone, alive = psutil.wait_procs(children, timeout=30)
+    gone, alive = psutil.wait_procs(children, timeout=20)
+    for process in alive:  # not left running if the assertion fails
+        process.kill()
     assert not alive, "the training child outlived its parent"
 
 

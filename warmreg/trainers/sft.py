@@ -159,6 +159,9 @@ class SFT:
         workdir = Path(env.workdir)
         workdir.mkdir(parents=True, exist_ok=True)
         metrics = workdir / METRICS_FILE
+        if metrics.exists():  # a killed run's last points (the tracker drops repeats)
+            with metrics.open() as stream:
+                _forward(stream, env.log_metrics)
         metrics.write_text("")
         cls = type(self)
         cmd = [sys.executable, "-c", CHILD_MAIN, "--base", str(env.base_path),
@@ -167,24 +170,23 @@ class SFT:
                "--config", json.dumps(asdict(self.config))]
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 env={**os.environ, IN_PROCESS: "1"}, preexec_fn=_die_with_parent)
-        try:
-            with metrics.open() as stream:
+        with metrics.open() as stream:
+            try:
                 while True:
                     try:
                         proc.wait(timeout=0.5)
+                        break
                     except subprocess.TimeoutExpired:
                         _forward(stream, env.log_metrics)
-                        continue
-                    _forward(stream, env.log_metrics)
-                    break
-        finally:
-            if proc.poll() is None:  # this process was interrupted: the child stops too
-                proc.terminate()
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            finally:
+                if proc.poll() is None:  # this process was interrupted: the child stops too
+                    proc.terminate()
+                    try:
+                        proc.wait(timeout=30)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+                        proc.wait()
+                _forward(stream, env.log_metrics)  # every step it logged, even when interrupted
         if proc.returncode:
             raise WarmregError(f"{self.name}: training in its own process failed (exit "
                                f"{proc.returncode}; its messages are above); the job's "
