@@ -96,10 +96,16 @@ def convert_gguf(gguf: Path, out: Path) -> Path:
     """
     if (out / "config.json").exists():
         return out
+    print(f"warmreg: converting {gguf.name} to {out} (once)", file=sys.stderr)
+    _convert(gguf, out)
+    trim_memory()  # the dequantised copies are gone: their heap (~0.5 GB) back to the system
+    return out
+
+
+def _convert(gguf: Path, out: Path) -> None:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    print(f"warmreg: converting {gguf.name} to {out} (once)", file=sys.stderr)
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name,
                                                   dtype=torch.float32)
@@ -110,7 +116,6 @@ def convert_gguf(gguf: Path, out: Path) -> Path:
     model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
     model.load_state_dict(loaded.state_dict())
     _save_atomically(out, model, tokenizer)
-    return out
 
 
 def tiny_model(out: Path, seed: int = 0) -> Path:

@@ -101,6 +101,7 @@ def _run_model(recipe: Recipe, tracker: Tracker, parent: str, store: Store, spec
     # child processes (sft.py) while this one holds no model, and then the backend loads
     # one variant after another.
     frames, variants, variant_runs, training_runs, checkpoints = [], [], {}, {}, {}
+    models.trim_memory()  # what loading the items and the model left on the heap
     for name, trainer in zip(recipe.persona_names, recipe.personas_for(spec.name)):
         key = (spec.name, name)
         variant, training_runs[key], checkpoints[key] = _train(recipe, tracker, parent, spec,
