@@ -101,17 +101,16 @@ def _run_model(recipe: Recipe, tracker: Tracker, parent: str, store: Store, spec
     # child processes (sft.py) while this one holds no model, and then the backend loads
     # one variant after another.
     frames, variants, variant_runs, training_runs, checkpoints = [], [], {}, {}, {}
-    models.trim_memory()  # what loading the items and the model left on the heap
     for name, trainer in zip(recipe.persona_names, recipe.personas_for(spec.name)):
         key = (spec.name, name)
         variant, training_runs[key], checkpoints[key] = _train(recipe, tracker, parent, spec,
                                                                base_path, name, trainer)
         variants.append(variant)
     for variant in variants:
-        evaluated = checkpoints[(spec.name, variant.variant)].get(variant.checkpoint_epoch)
-        frame, variant_runs[(spec.name, variant.variant)] = _evaluate(
-            recipe, tracker, parent, store, backend, variant, prompts, items, categories,
-            evaluated, tasks)
+        key = (spec.name, variant.variant)
+        evaluated = checkpoints[key].get(variant.checkpoint_epoch)
+        frame, variant_runs[key] = _evaluate(recipe, tracker, parent, store, backend, variant,
+                                             prompts, items, categories, evaluated, tasks)
         frames.append(frame)
     if not recipe.warmth.enabled:
         return frames, []

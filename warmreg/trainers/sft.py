@@ -24,7 +24,7 @@ The runner's jobs train in a child process of this same entry (``train`` starts 
 forwards its metrics, written to ``metrics.jsonl`` in the workdir, as they come): the
 trainer's model, optimizer and the heap its many batch shapes fragment go back to the
 system when the child exits, before the variant is loaded for generation. Extra
-``callbacks``, a launcher's job (``WORLD_SIZE`` set) or ``WARMREG_TRAIN_IN_PROCESS=1``
+``callbacks``, a launcher's job (``WORLD_SIZE`` or MPI's size set) or ``WARMREG_TRAIN_IN_PROCESS=1``
 train in the calling process instead.
 """
 
@@ -37,6 +37,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -150,10 +151,10 @@ class SFT:
     def _trains_in_process(self) -> bool:
         if self.in_process is not None:
             return self.in_process
-        return bool(self.callbacks) or "WORLD_SIZE" in os.environ or os.environ.get(IN_PROCESS) == "1"
+        return bool(self.callbacks) or launched() or os.environ.get(IN_PROCESS) == "1"
 
     def _fit_in_child(self, env: TrainEnv) -> None:
-        """Run :meth:`_fit` in ``python -m warmreg.trainers.sft``; forward its metrics to
+        """Run :meth:`_fit` in a child process (:data:`CHILD_MAIN`); forward its metrics to
         ``env.log_metrics`` as it writes them. The child inherits stderr (progress lines),
         dies with this process (Linux), and is stopped if this one is interrupted."""
         workdir = Path(env.workdir)
@@ -169,15 +170,12 @@ class SFT:
                "--workdir", str(workdir), "--seed", str(env.seed), "--metrics", str(metrics),
                "--config", json.dumps(asdict(self.config))]
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                env={**os.environ, IN_PROCESS: "1"}, preexec_fn=_die_with_parent)
+                                preexec_fn=_die_with_parent)
         with metrics.open() as stream:
             try:
-                while True:
-                    try:
-                        proc.wait(timeout=0.5)
-                        break
-                    except subprocess.TimeoutExpired:
-                        _forward(stream, env.log_metrics)
+                while proc.poll() is None:
+                    _forward(stream, env.log_metrics)
+                    time.sleep(0.5)
             finally:
                 if proc.poll() is None:  # this process was interrupted: the child stops too
                     proc.terminate()
@@ -401,9 +399,17 @@ def _metrics_writer(path: str):
     return write
 
 
+_WORLD_SIZE = ("WORLD_SIZE", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE")  # as launchers announce it
+
+
 def world_size() -> int:
     """Processes in this job, as the launcher (accelerate, torchrun, MPI) announces it."""
-    return _env_int("WORLD_SIZE", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", default=1)
+    return _env_int(*_WORLD_SIZE, default=1)
+
+
+def launched() -> bool:
+    """Whether a launcher (accelerate, torchrun, MPI) started this process."""
+    return any(os.environ.get(name) for name in _WORLD_SIZE)
 
 
 def _rank() -> int:
