@@ -33,6 +33,9 @@ in its own process, so its peak resident memory is its own; the first (float32, 
 process step after step (new CPU kernels per length), so give it a dozen steps:
 
     .venv/bin/python benchmarks/bench_train.py --precision --steps 12
+
+``--precision --per-device 2 1`` compares the demo's setting at 2 and 1 examples a pass
+(still 16 a step): the activations, and so the training process's peak, scale with it.
 """
 
 from __future__ import annotations
@@ -170,14 +173,18 @@ def demo_warm_config() -> SFTConfig:
     return dict(zip(recipe.persona_names, recipe.personas_for(recipe.models[0].name)))["warm"].config
 
 
-def run_precision(base: str, args, dtype: str, dropout: float, pad: int | None) -> dict:
-    """One setting at the demo's batch, in this process: s/step, s/1k real tokens, peak RSS."""
+def run_precision(base: str, args, dtype: str, dropout: float, pad: int | None,
+                  per_device: int | None = None) -> dict:
+    """One setting at the demo's batch (or ``per_device`` examples a pass, the same 16 a
+    step), in this process: s/step, s/1k real tokens, peak RSS."""
     import resource
 
     clock = StepClock()
-    cfg = replace(demo_warm_config(), max_steps=args.steps, epochs=100.0,
+    demo = demo_warm_config()
+    cfg = replace(demo, max_steps=args.steps, epochs=100.0,
                   checkpoint_epochs=(100.0,), evaluate_epoch=100.0, dtype=dtype,
-                  lora_dropout=dropout, pad_to_multiple_of=pad)
+                  lora_dropout=dropout, pad_to_multiple_of=pad,
+                  per_device_batch_size=per_device or demo.per_device_batch_size)
     with tempfile.TemporaryDirectory() as tmp:
         env = TrainEnv(workdir=Path(tmp), seed=0, base_path=base, log_metrics=lambda m, s: None)
         Counted(cfg, clock).train(ModelSpec("base", base), "warm", env)
@@ -187,26 +194,30 @@ def run_precision(base: str, args, dtype: str, dropout: float, pad: int | None) 
 
 
 def precision_table(args) -> None:
-    """Each of :data:`PRECISIONS` in a fresh process; compared with the first."""
+    """Each of :data:`PRECISIONS` (or, with ``--per-device``, the demo's setting at each
+    per-device batch) in a fresh process; compared with the first."""
     import json
     import subprocess
     import sys
 
     from warmreg.models import resolve_dtype
 
-    print(f"demo batch (2 x 8 accumulated, max_length 256), {args.steps - 1 - args.warmup} "
+    settings = [(*PRECISIONS[0], b) for b in args.per_device] if args.per_device else \
+        [(*p, None) for p in PRECISIONS]
+    print(f"demo batch (16 a step, max_length 256), {args.steps - 1 - args.warmup} "
           f"timed steps; 'fast' is {resolve_dtype('fast', 'cpu')} on this CPU")
-    print(f"{'base dtype':12}{'dropout':>8}{'pad to':>8}{'s/step':>8}{'s/1k tok':>10}"
+    print(f"{'base dtype':12}{'dropout':>8}{'pad to':>8}{'a pass':>7}{'s/step':>8}{'s/1k tok':>10}"
           f"{'peak GB':>9}{'vs first':>10}")
     first = None
-    for dtype, dropout, pad in PRECISIONS:
+    for dtype, dropout, pad, per_device in settings:
         out = subprocess.run([sys.executable, __file__, "--one", dtype, str(dropout), str(pad),
-                              "--steps", str(args.steps), "--warmup", str(args.warmup),
-                              "--model", args.model], capture_output=True, text=True, check=True)
+                              str(per_device or 0), "--steps", str(args.steps), "--warmup",
+                              str(args.warmup), "--model", args.model],
+                             capture_output=True, text=True, check=True)
         row = json.loads(out.stdout.strip().splitlines()[-1])
         first = first or row
-        print(f"{dtype:12}{dropout:8.1f}{pad or 'longest':>8}{row['s_step']:8.2f}{row['s_k']:10.3f}"
-              f"{row['rss_gb']:9.2f}{row['s_step'] / first['s_step']:9.2f}x")
+        print(f"{dtype:12}{dropout:8.1f}{pad or 'longest':>8}{per_device or 2:>7}{row['s_step']:8.2f}"
+              f"{row['s_k']:10.3f}{row['rss_gb']:9.2f}{row['s_step'] / first['s_step']:9.2f}x")
 
 
 def main() -> None:
@@ -222,14 +233,18 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
     parser.add_argument("--precision", action="store_true",
                         help="compare base dtype, LoRA dropout and padding at the demo's settings instead")
-    parser.add_argument("--one", nargs=3, metavar=("DTYPE", "DROPOUT", "PAD"), help=argparse.SUPPRESS)
+    parser.add_argument("--per-device", type=int, nargs="+", metavar="N",
+                        help="with --precision: the demo's setting at these per-device batches")
+    parser.add_argument("--one", nargs=4, metavar=("DTYPE", "DROPOUT", "PAD", "BATCH"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         import json
 
-        dtype, dropout, pad = args.one
+        dtype, dropout, pad, per_device = args.one
         print(json.dumps(run_precision(resolve(args.model), args, dtype, float(dropout),
-                                       None if pad == "None" else int(pad))))
+                                       None if pad == "None" else int(pad),
+                                       int(per_device) or None)))
         return
     if args.precision:
         precision_table(args)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from warmreg import cli, recipe
 from warmreg.config import without_engine_checks
@@ -76,6 +77,7 @@ def test_printed_sft_jobs_launch_the_recipes_job(monkeypatch):
 
     monkeypatch.setattr(models, "resolve", lambda path: f"/models/{path}")
     loaded = recipe.load(RECIPES / "demo.yaml")
+    written = yaml.safe_load((RECIPES / "demo.yaml").read_text())["personas"]
     lines = plan._jobs(loaded)
     assert len(lines) == 2
     (spec,) = loaded.models
@@ -84,7 +86,8 @@ def test_printed_sft_jobs_launch_the_recipes_job(monkeypatch):
         args = shlex.split(line)
         value = dict(zip(args[::1], args[1:]))
         config = build(sft.PERSONAS[value["--persona"]].Config, json.loads(value["--config"]), "")
-        assert config == trainer.config and config.learning_rate == 1e-3
+        # the recipe's own learning rate, not the trainer's default (1e-5)
+        assert config == trainer.config and config.learning_rate == written[name]["learning_rate"]
         assert int(value["--seed"]) == loaded.seed
         assert value["--workdir"] == str(job_dir(loaded, spec, f"/models/{spec.path}", name,
                                                  trainer))
