@@ -50,6 +50,27 @@ def test_a_held_workdir_is_refused_naming_its_holder(tmp_path):
     assert (tmp_path / lock.WORKDIR_LOCK).read_text() == ""  # nobody holds it now
 
 
+def test_a_holder_that_has_not_written_yet_is_still_named(tmp_path):
+    """The holder writes who it is just after taking the lock; a second run that reads the
+    file in between waits for the name instead of reporting an unknown process (CI once
+    caught a run in that gap)."""
+    import fcntl
+    import threading
+
+    handle = open(tmp_path / lock.WORKDIR_LOCK, "a+", encoding="utf-8")
+    fcntl.flock(handle, fcntl.LOCK_EX)  # held, nothing written yet
+    writer = threading.Timer(0.3, lock._write_holder, args=(handle,))
+    writer.start()
+    try:
+        with pytest.raises(lock.WorkdirBusy, match=f"pid {os.getpid()} on host"):
+            with lock.workdir(tmp_path):
+                pass
+    finally:
+        writer.join()
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
 def test_wait_queues_behind_the_holder(tmp_path):
     holder = _hold(tmp_path, 1.5)
     said = []

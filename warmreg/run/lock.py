@@ -30,6 +30,7 @@ from typing import Callable, Iterator
 from warmreg.errors import WarmregError
 
 WORKDIR_LOCK = "run.lock"  # in the workdir
+HOLDER_PATIENCE_S = 5.0  # how long a second run waits for the holder to write who it is
 
 
 class WorkdirBusy(WarmregError):
@@ -107,12 +108,17 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def _holder(handle) -> str:
-    """Who holds the lock, as its holder wrote it."""
-    handle.seek(0)
-    try:
-        info = json.loads(handle.read())
-        return (f"warmreg pid {info['pid']} on host {info['host']} (since {info['since']}: "
-                f"{info['command']})")
-    except (ValueError, KeyError, TypeError):
-        return "another process (it has not written its pid yet)"
+def _holder(handle, patience: float = HOLDER_PATIENCE_S) -> str:
+    """Who holds the lock, as its holder wrote it (it writes just after taking the lock, so
+    an empty file is re-read for up to ``patience`` seconds)."""
+    deadline = time.monotonic() + patience
+    while True:
+        handle.seek(0)
+        try:
+            info = json.loads(handle.read())
+            return (f"warmreg pid {info['pid']} on host {info['host']} (since {info['since']}: "
+                    f"{info['command']})")
+        except (ValueError, KeyError, TypeError):
+            if time.monotonic() >= deadline:
+                return "another process (it has not written its pid yet)"
+            time.sleep(0.05)
