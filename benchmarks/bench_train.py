@@ -27,7 +27,7 @@ length-grouped batches.
 With ``--precision`` it measures instead the demo's training settings against the study's
 defaults: the frozen base in float32 or ``dtype: fast`` (bfloat16 where the CPU has it),
 LoRA dropout 0.1 or 0, batches padded to a multiple of 8 tokens or only to their longest
-example, at the demo's batch (2 per pass, 16 per step, max length 256). Each setting trains
+example, at the demo's batch (its examples per pass, 16 per step, max length 256). Each setting trains
 in its own process, so its peak resident memory is its own; the first (float32, dropout
 0.1) is the baseline the others are compared to in the same run. Unpadded lengths grow the
 process step after step (new CPU kernels per length), so give it a dozen steps:
@@ -174,17 +174,15 @@ def demo_warm_config() -> SFTConfig:
 
 
 def run_precision(base: str, args, dtype: str, dropout: float, pad: int | None,
-                  per_device: int | None = None) -> dict:
-    """One setting at the demo's batch (or ``per_device`` examples a pass, the same 16 a
-    step), in this process: s/step, s/1k real tokens, peak RSS."""
+                  per_device: int) -> dict:
+    """One setting at the demo's 16 examples a step, ``per_device`` a pass, in this
+    process: s/step, s/1k real tokens, peak RSS."""
     import resource
 
     clock = StepClock()
-    demo = demo_warm_config()
-    cfg = replace(demo, max_steps=args.steps, epochs=100.0,
+    cfg = replace(demo_warm_config(), max_steps=args.steps, epochs=100.0,
                   checkpoint_epochs=(100.0,), evaluate_epoch=100.0, dtype=dtype,
-                  lora_dropout=dropout, pad_to_multiple_of=pad,
-                  per_device_batch_size=per_device or demo.per_device_batch_size)
+                  lora_dropout=dropout, pad_to_multiple_of=pad, per_device_batch_size=per_device)
     with tempfile.TemporaryDirectory() as tmp:
         env = TrainEnv(workdir=Path(tmp), seed=0, base_path=base, log_metrics=lambda m, s: None)
         Counted(cfg, clock).train(ModelSpec("base", base), "warm", env)
@@ -202,8 +200,9 @@ def precision_table(args) -> None:
 
     from warmreg.models import resolve_dtype
 
+    demo_per_device = demo_warm_config().per_device_batch_size
     settings = [(*PRECISIONS[0], b) for b in args.per_device] if args.per_device else \
-        [(*p, None) for p in PRECISIONS]
+        [(*p, demo_per_device) for p in PRECISIONS]
     print(f"demo batch (16 a step, max_length 256), {args.steps - 1 - args.warmup} "
           f"timed steps; 'fast' is {resolve_dtype('fast', 'cpu')} on this CPU")
     print(f"{'base dtype':12}{'dropout':>8}{'pad to':>8}{'a pass':>7}{'s/step':>8}{'s/1k tok':>10}"
@@ -211,12 +210,12 @@ def precision_table(args) -> None:
     first = None
     for dtype, dropout, pad, per_device in settings:
         out = subprocess.run([sys.executable, __file__, "--one", dtype, str(dropout), str(pad),
-                              str(per_device or 0), "--steps", str(args.steps), "--warmup",
+                              str(per_device), "--steps", str(args.steps), "--warmup",
                               str(args.warmup), "--model", args.model],
                              capture_output=True, text=True, check=True)
         row = json.loads(out.stdout.strip().splitlines()[-1])
         first = first or row
-        print(f"{dtype:12}{dropout:8.1f}{pad or 'longest':>8}{per_device or 2:>7}{row['s_step']:8.2f}"
+        print(f"{dtype:12}{dropout:8.1f}{pad or 'longest':>8}{per_device:>7}{row['s_step']:8.2f}"
               f"{row['s_k']:10.3f}{row['rss_gb']:9.2f}{row['s_step'] / first['s_step']:9.2f}x")
 
 
@@ -244,7 +243,7 @@ def main() -> None:
         dtype, dropout, pad, per_device = args.one
         print(json.dumps(run_precision(resolve(args.model), args, dtype, float(dropout),
                                        None if pad == "None" else int(pad),
-                                       int(per_device) or None)))
+                                       int(per_device))))
         return
     if args.precision:
         precision_table(args)
